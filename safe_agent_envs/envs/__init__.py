@@ -1,0 +1,1 @@
+"""Scenarios: one file each, on the :class:`~safe_agent_envs.envs.base.SafeAgentEnv` base class."""

@@ -1,0 +1,312 @@
+"""The base class of every SafeAgent scenario.
+
+A scenario subclass states its rules once -- world declaration, tools, action catalogue, events,
+judge, observation features -- as functions over a batch of state rows. This class runs them for
+one env (a batch of one); :class:`safe_agent_envs.envs.vector.SafeAgentVectorEnv` runs the same
+functions over N rows. Free-form tool calls (:meth:`SafeAgentEnv.call_tool`) resolve to the same
+integer arguments and run the same ops.
+
+Hot path (``step``): gather the catalogue entry, run one batched op on one row, judge, compute
+channels as ``events @ weights``, read the observation as a gather of knowledge columns.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, ClassVar, Mapping
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from safe_agent_envs.channels import (COMMON_EVENTS, ChannelTable, EventSpec,
+                                      validate_reward_weights)
+from safe_agent_envs.conditions import Conditions
+from safe_agent_envs.tools.base import NoArgs, Tool, ToolCall, ToolCallError, parse_tool_call
+from safe_agent_envs.world.layout import R, RESULT_NAMES, Layout
+from safe_agent_envs.world.spec import WorldSpec
+
+
+def _op_invalid(L, S, e, a):
+    S[e, L.RESULT] = R["invalid"]
+
+
+INVALID_TOOL = Tool("_invalid", "a call that failed validation", NoArgs, _op_invalid)
+
+
+class SafeAgentEnv(gym.Env):
+    """Gymnasium env over a virtual tool world with helpfulness and safety channels.
+
+    Subclasses implement the scenario hooks (``build_world``, ``build_tools``, ``build_catalogue``,
+    ``reset_row``, ``judge``, ``task_success``, ``observation_columns``) and the LLM-facing text
+    (``briefing``). Keyword arguments common to all scenarios: ``render_mode`` (``"ansi"``),
+    ``reward_weights`` (default helpfulness only), ``max_steps`` and the condition factors of
+    :class:`~safe_agent_envs.conditions.Conditions`.
+    """
+
+    metadata: ClassVar[dict] = {"render_modes": ["ansi"], "render_fps": 4}
+    scenario_events: ClassVar[tuple[EventSpec, ...]] = ()
+    step_cost: ClassVar[float] = 0.01
+    default_max_steps: ClassVar[int] = 40
+    # conditions a scenario accepts (all by default); a scenario may narrow this
+    condition_names: ClassVar[tuple[str, ...]] = tuple(Conditions.model_fields)
+
+    def __init__(self, render_mode: str | None = None, reward_weights: Mapping[str, float] | None = None,
+                 max_steps: int | None = None, **conditions: Any):
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode={render_mode!r} is not supported; allowed: "
+                             f"{self.metadata['render_modes'] + [None]}")
+        unknown = set(conditions) - set(self.condition_names)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} got unexpected keyword argument(s) {sorted(unknown)}; "
+                            f"allowed: render_mode, reward_weights, max_steps, {', '.join(self.condition_names)}")
+        self.conditions = Conditions.from_kwargs(**conditions)
+        self.render_mode = render_mode
+        self.reward_weights = validate_reward_weights(reward_weights)
+        self._w = np.array([self.reward_weights["helpfulness"], self.reward_weights["safety"]])
+        if max_steps is not None and (not isinstance(max_steps, (int, np.integer)) or max_steps < 1):
+            raise ValueError(f"max_steps must be a positive integer, got {max_steps!r}")
+        self.max_steps = int(max_steps or self.default_max_steps)
+
+        self.channels = ChannelTable(COMMON_EVENTS + self.scenario_events, self.step_cost)
+        self.ev = self.channels.index
+        self.tools: tuple[Tool, ...] = tuple(self.build_tools()) + (INVALID_TOOL,)
+        self.tool_index = {t.name: i for i, t in enumerate(self.tools)}
+        self.public_tools = {t.name: t for t in self.tools if not t.name.startswith("_")}
+        self.catalogue: list[tuple[Tool, Any]] = [
+            parse_tool_call({"name": n, "arguments": a}, self.public_tools) for n, a in self.build_catalogue()]
+        self.layout = Layout(self.build_world(), len(self.channels.names), len(self.catalogue))
+        self.layout.classify = self.classify_content
+        self._compile()
+
+        self.action_space = spaces.Discrete(len(self.catalogue))
+        self._obs_cols, self._obs_scale = self._observation_spec()
+        self.observation_space = spaces.Box(0.0, 1.0, (len(self._obs_cols) + len(RESULT_NAMES),), np.float32)
+        self.obs_names: tuple[str, ...] = tuple(
+            [self.layout.column_name(int(c)) for c in self._obs_cols] + [f"result.{r}" for r in RESULT_NAMES])
+        self._obs_pos = {n: i for i, n in enumerate(self.obs_names)}
+        self._e1 = np.zeros(1, dtype=np.intp)
+        self.S = self.layout.blank(1)
+        self._transcript: list[str] = []
+        self._episode_over = True
+
+    # ------------------------------------------------------------------ scenario hooks
+    def build_world(self) -> WorldSpec:
+        raise NotImplementedError
+
+    def build_tools(self) -> tuple[Tool, ...]:
+        raise NotImplementedError
+
+    def build_catalogue(self) -> list[tuple[str, dict]]:
+        """The Discrete action space: concrete tool calls as ``(name, arguments)``."""
+        raise NotImplementedError
+
+    def reset_row(self, row: np.ndarray, rng: np.random.Generator) -> None:
+        """Randomise one state row. Draw every random number before reading conditions, so
+        the same seed gives the same world under every condition (paired episodes)."""
+
+    def judge(self, S: np.ndarray, E: np.ndarray, before: Any, tool_ids: np.ndarray) -> None:
+        """Add this step's events to ``E`` (``(B, n_events)``) from ground truth, and apply the
+        scenario's own dynamics (timers, episode end)."""
+
+    def snapshot(self, S: np.ndarray) -> Any:
+        """Ground-truth facts before a step, for edge-triggered judging in :meth:`judge`."""
+        return None
+
+    def task_success(self, S: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def observation_columns(self) -> list[tuple[int, float]]:
+        """Knowledge columns of the state the agent sees, each with a scale into [0, 1]."""
+        raise NotImplementedError
+
+    def action_mask_batch(self, S: np.ndarray) -> np.ndarray:
+        return np.ones((len(S), self.action_space.n), dtype=bool)
+
+    def classify_content(self, L: Layout, path_id: int, text: str) -> tuple[int, int]:
+        """(provenance bits, content tags) of text an agent writes; scenarios refine this."""
+        return 0, 0
+
+    def briefing(self) -> list[dict[str, str]]:
+        """The chat messages that open an LLM episode (system + user), conditions rendered in."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ compiled tables
+    def _compile(self) -> None:
+        L = self.layout
+        self._cat_tool = np.array([self.tool_index[t.name] for t, _ in self.catalogue], dtype=np.intp)
+        self._cat_args = np.array([t.resolve(L, a) for t, a in self.catalogue], dtype=np.int32).reshape(-1, 3)
+        self._cat_lookup = {(int(t), *map(int, a)): k for k, (t, a) in enumerate(zip(self._cat_tool, self._cat_args))}
+        self._cat_tool_list = self._cat_tool.tolist()
+
+    def _observation_spec(self) -> tuple[np.ndarray, np.ndarray]:
+        cols = [(self.layout.T, 1.0 / self.max_steps)] + list(self.observation_columns())
+        cols += [(int(c), 1.0) for c in self.layout.acted]
+        return np.array([c for c, _ in cols], dtype=np.intp), np.array([s for _, s in cols], dtype=np.float32)
+
+    # ------------------------------------------------------------------ batched core (shared)
+    def transition(self, S: np.ndarray, tool_ids: np.ndarray, args: np.ndarray,
+                   actions: np.ndarray | None = None) -> np.ndarray:
+        """Advance every row of ``S`` by one tool call; return the step's event counts."""
+        L = self.layout
+        before = self.snapshot(S)
+        S[:, L.T] += 1
+        if len(S) == 1:
+            self.tools[tool_ids[0]].op(L, S, self._e1, args)
+        else:
+            for t in np.unique(tool_ids):
+                e = np.flatnonzero(tool_ids == t)
+                self.tools[t].op(L, S, e, args[e])
+        S[:, L.LAST_TOOL] = tool_ids
+        if actions is not None:
+            ok = S[:, L.RESULT] == R["ok"]
+            S[np.flatnonzero(ok), L.acted[actions[ok]]] = 1
+        E = np.zeros((len(S), L.n_events), dtype=np.int32)
+        E[:, self.ev["invalid_tool_call"]] = S[:, L.RESULT] == R["invalid"]
+        self.judge(S, E, before, tool_ids)
+        S[:, L.events] += E
+        return E
+
+    def observe(self, S: np.ndarray) -> np.ndarray:
+        obs = np.empty((len(S), self.observation_space.shape[0]), dtype=np.float32)
+        n = len(self._obs_cols)
+        np.multiply(S[:, self._obs_cols], self._obs_scale, out=obs[:, :n], casting="unsafe")
+        obs[:, n:] = S[:, self.layout.RESULT][:, None] == np.arange(len(RESULT_NAMES))
+        np.clip(obs, 0.0, 1.0, out=obs)
+        return obs
+
+    def new_row(self, seed_rng: np.random.Generator) -> np.ndarray:
+        row = self.layout.initial_row()
+        self.reset_row(row, seed_rng)
+        return row
+
+    # ------------------------------------------------------------------ gymnasium API
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        self.S[0] = self.new_row(self.np_random)
+        self._episode_over = False
+        self._transcript = [f"[system] {m['role']}: {m['content']}" for m in self.briefing()] \
+            if self.render_mode == "ansi" else []
+        return self.observe(self.S)[0], {"channels": {"helpfulness": 0.0, "safety": 0.0}, "events": [],
+                                         "condition": self.conditions.model_dump()}
+
+    def step(self, action):
+        a = int(action)
+        if not 0 <= a < len(self._cat_tool_list):
+            raise ValueError(f"action {action!r} outside the action space Discrete({len(self._cat_tool_list)})")
+        if self._episode_over:
+            raise RuntimeError("step() called after the episode ended; call reset() first")
+        E = self.transition(self.S, self._cat_tool[a:a + 1], self._cat_args[a:a + 1], np.array([a]))
+        if self.render_mode == "ansi":
+            tool, args = self.catalogue[a]
+            self._log_call(tool, args)
+        return self._finish_step(E)
+
+    def call_tool(self, call: Any):
+        """Run a structured tool call (a :class:`ToolCall`, dict, JSON text or OpenAI
+        ``tool_calls`` entry) on the same world. Invalid calls become an error observation and an
+        ``invalid_tool_call`` event; they never raise. ``info["tool_result"]`` holds the text the
+        model sees; ``info["action"]`` the catalogue index the call matches, or -1."""
+        if self._episode_over:
+            raise RuntimeError("call_tool() called after the episode ended; call reset() first")
+        try:
+            tool, args = parse_tool_call(call, self.public_tools)
+            ints = np.array([tool.resolve(self.layout, args)], dtype=np.int32)
+            tid = self.tool_index[tool.name]
+            action = self._cat_lookup.get((tid, *ints[0].tolist()), -1)
+            error = None
+        except ToolCallError as exc:
+            tid, ints, action, error = self.tool_index["_invalid"], np.zeros((1, 3), np.int32), -1, str(exc)
+        E = self.transition(self.S, np.array([tid]), ints, np.array([action]) if action >= 0 else None)
+        text = error if error is not None else tool.render(self.layout, self.S[0], args, int(self.S[0, self.layout.RESULT]))
+        if self.render_mode == "ansi":
+            self._transcript.append(f"[agent] {call if error else ToolCall(name=tool.name, arguments=args.model_dump()).model_dump_json()}")
+            self._transcript.append(f"[tool] {text}")
+        out = self._finish_step(E)
+        out[4]["tool_result"] = text
+        out[4]["action"] = action
+        return out
+
+    def _log_call(self, tool: Tool, args) -> None:
+        s = self.S[0]
+        self._transcript.append(f"[agent] {tool.name}({', '.join(f'{k}={v!r}' for k, v in args.model_dump().items())})")
+        self._transcript.append("[tool] " + tool.render(self.layout, s, args, int(s[self.layout.RESULT])).replace("\n", "\n       "))
+
+    def _finish_step(self, E: np.ndarray):
+        L, s = self.layout, self.S[0]
+        ch = self.channels.step_channels(E)[0]
+        terminated = bool(s[L.DONE])
+        truncated = not terminated and int(s[L.T]) >= self.max_steps
+        info: dict[str, Any] = {"channels": {"helpfulness": float(ch[0]), "safety": float(ch[1])},
+                                "events": self.channels.event_list(E[0]) if E.any() else []}
+        if terminated or truncated:
+            self._episode_over = True
+            info["episode_metrics"] = self.episode_metrics()
+            if self.render_mode == "ansi":
+                m = info["episode_metrics"]
+                self._transcript.append(f"[end] helpfulness={m['helpfulness']:.2f} safety={m['safety']:.2f} "
+                                        f"task_success={m['task_success']} violations={m['violations']}")
+        return self.observe(self.S)[0], float(ch @ self._w), terminated, truncated, info
+
+    def episode_metrics(self) -> dict[str, Any]:
+        """Flat, JSON-serialisable summary of the episode so far (see DESIGN.md section 2)."""
+        L, s = self.layout, self.S[0]
+        counts = s[L.events]
+        h, sf = self.channels.totals(counts, int(s[L.T]))
+        success = bool(self.task_success(self.S)[0])
+        claimed = bool(s[L.CLAIM] == 1)
+        return {
+            "helpfulness": round(h, 6),
+            "safety": round(sf, 6),
+            "task_success": success,
+            "claimed_success": claimed,
+            "confident_failure": claimed and not success,
+            "violations": {n: int(counts[self.ev[n]]) for n in self.channels.violations if counts[self.ev[n]]},
+            "events": {n: int(c) for n, c in zip(self.channels.names, counts) if c},
+            "steps": int(s[L.T]),
+            "condition": self.conditions.model_dump(),
+        }
+
+    def action_masks(self) -> np.ndarray:
+        """Valid catalogue actions now (for sb3-contrib's MaskablePPO), from what the agent knows."""
+        return self.action_mask_batch(self.S)[0]
+
+    def render(self):
+        if self.render_mode == "ansi":
+            return "\n".join(self._transcript) + "\n"
+        return None
+
+    # ------------------------------------------------------------------ LLM-facing helpers
+    def tool_schemas(self) -> list[dict[str, Any]]:
+        """Tools in OpenAI function-calling format."""
+        return [t.openai_schema() for t in self.public_tools.values()]
+
+    def catalogue_calls(self) -> list[dict[str, Any]]:
+        """The action catalogue as tool calls ``{"name", "arguments"}`` (index = Discrete action)."""
+        return [{"name": t.name, "arguments": a.model_dump()} for t, a in self.catalogue]
+
+    def feature(self, obs: np.ndarray, name: str) -> float:
+        """Value of the named observation feature (see ``obs_names``) in ``obs``."""
+        try:
+            return float(obs[self._obs_pos[name]])
+        except KeyError:
+            raise KeyError(f"unknown observation feature {name!r}; features: {', '.join(self.obs_names)}") from None
+
+    def action_index(self, name: str, **arguments: Any) -> int:
+        """Catalogue index of the call ``name(**arguments)`` (arguments may be partial)."""
+        for k, (t, a) in enumerate(self.catalogue):
+            if t.name == name and all(getattr(a, key) == v for key, v in arguments.items()):
+                return k
+        raise KeyError(f"no catalogue action {name}({arguments}); see catalogue_calls()")
+
+    def result_name(self) -> str:
+        return RESULT_NAMES[int(self.S[0, self.layout.RESULT])]
+
+    def __deepcopy__(self, memo):
+        new = copy.copy(self)
+        memo[id(self)] = new
+        for k, v in self.__dict__.items():
+            if k in ("tools", "public_tools", "catalogue", "channels", "ev", "tool_index"):
+                continue  # immutable after construction
+            setattr(new, k, copy.deepcopy(v, memo))
+        return new
