@@ -28,6 +28,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Iterator, Protocol
 
+from pydantic import BaseModel, ConfigDict
+
 from .prompting import tool_names, tool_prefill, with_tools
 from .tool_parsing import ToolCall, parse_tool_call
 
@@ -52,6 +54,23 @@ class ChatModelLike(Protocol):
         ...
 
 
+class ChatRequest(BaseModel):
+    """The accepted subset of the OpenAI chat-completions request (unknown fields ignored)."""
+
+    model_config = ConfigDict(extra="allow")
+    messages: list[dict[str, Any]]
+    model: str | None = None
+    tools: list[dict[str, Any]] | None = None
+    tool_choice: str | dict[str, Any] | None = None
+    max_tokens: int | None = None
+    max_completion_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    seed: int | None = None
+    n: int | None = 1
+    stream: bool | None = False
+
+
 def _error(status: int, message: str, param: str | None = None, kind: str = "invalid_request_error") -> Any:
     from fastapi.responses import JSONResponse
 
@@ -71,24 +90,9 @@ def create_app(
     """A FastAPI app serving ``model`` with the OpenAI chat-completions shape."""
     from fastapi import FastAPI, Request
     from fastapi.exceptions import RequestValidationError
-    from pydantic import BaseModel, ConfigDict
 
     name = model_name or getattr(model, "name", None) or "local-model"
     created = int(time.time())
-
-    class ChatRequest(BaseModel):
-        model_config = ConfigDict(extra="allow")
-        messages: list[dict[str, Any]]
-        model: str | None = None
-        tools: list[dict[str, Any]] | None = None
-        tool_choice: str | dict[str, Any] | None = None
-        max_tokens: int | None = None
-        max_completion_tokens: int | None = None
-        temperature: float | None = None
-        top_p: float | None = None
-        seed: int | None = None
-        n: int | None = 1
-        stream: bool | None = False
 
     app = FastAPI(title="safe_agent_envs local model server")
 
@@ -115,7 +119,9 @@ def create_app(
             return _error(400, f"only n=1 is supported, got n={req.n}", "n")
         if not req.messages:
             return _error(400, "messages must be a non-empty list", "messages")
-        max_tokens = req.max_completion_tokens or req.max_tokens or default_max_tokens
+        max_tokens = next(
+            (v for v in (req.max_completion_tokens, req.max_tokens) if v is not None), default_max_tokens
+        )
         if not 1 <= max_tokens <= max_tokens_limit:
             return _error(400, f"max_tokens must be in [1, {max_tokens_limit}], got {max_tokens}", "max_tokens")
         temperature = 0.0 if req.temperature is None else float(req.temperature)
