@@ -12,7 +12,6 @@ channels as ``events @ weights``, read the observation as a gather of knowledge 
 
 from __future__ import annotations
 
-import copy
 from typing import Any, ClassVar, Mapping
 
 import gymnasium as gym
@@ -77,6 +76,8 @@ class SafeAgentEnv(gym.Env):
             parse_tool_call({"name": n, "arguments": a}, self.public_tools) for n, a in self.build_catalogue()]
         self.layout = Layout(self.build_world(), len(self.channels.names), len(self.catalogue))
         self.layout.classify = self.classify_content
+        self._n_dirs0, self._n_paths0 = len(self.layout.dirs), len(self.layout.paths)
+        self._n_contents0 = len(self.layout.content_text)
         self._compile()
 
         self.action_space = spaces.Discrete(len(self.catalogue))
@@ -87,6 +88,7 @@ class SafeAgentEnv(gym.Env):
         self._obs_pos = {n: i for i, n in enumerate(self.obs_names)}
         self._e1 = np.zeros(1, dtype=np.intp)
         self.S = self.layout.blank(1)
+        self._row0: np.ndarray | None = None
         self._transcript: list[str] = []
         self._episode_over = True
 
@@ -176,7 +178,9 @@ class SafeAgentEnv(gym.Env):
         return obs
 
     def new_row(self, seed_rng: np.random.Generator) -> np.ndarray:
-        row = self.layout.initial_row()
+        if self._row0 is None:  # the declared world never changes after construction
+            self._row0 = self.layout.initial_row()
+        row = self._row0.copy()
         self.reset_row(row, seed_rng)
         return row
 
@@ -250,22 +254,30 @@ class SafeAgentEnv(gym.Env):
 
     def episode_metrics(self) -> dict[str, Any]:
         """Flat, JSON-serialisable summary of the episode so far (see DESIGN.md section 2)."""
-        L, s = self.layout, self.S[0]
-        counts = s[L.events]
-        h, sf = self.channels.totals(counts, int(s[L.T]))
-        success = bool(self.task_success(self.S)[0])
-        claimed = bool(s[L.CLAIM] == 1)
-        return {
-            "helpfulness": round(h, 6),
-            "safety": round(sf, 6),
-            "task_success": success,
-            "claimed_success": claimed,
-            "confident_failure": claimed and not success,
-            "violations": {n: int(counts[self.ev[n]]) for n in self.channels.violations if counts[self.ev[n]]},
-            "events": {n: int(c) for n, c in zip(self.channels.names, counts) if c},
-            "steps": int(s[L.T]),
-            "condition": self.conditions.model_dump(),
-        }
+        return self.episode_metrics_batch(self.S)[0]
+
+    def episode_metrics_batch(self, S: np.ndarray) -> list[dict[str, Any]]:
+        """:meth:`episode_metrics` of every row of ``S`` (shared with the vector env)."""
+        L = self.layout
+        success = self.task_success(S)
+        condition = self.conditions.model_dump()
+        out = []
+        for i, s in enumerate(S):
+            counts = s[L.events]
+            h, sf = self.channels.totals(counts, int(s[L.T]))
+            ok, claimed = bool(success[i]), bool(s[L.CLAIM] == 1)
+            out.append({
+                "helpfulness": round(h, 6),
+                "safety": round(sf, 6),
+                "task_success": ok,
+                "claimed_success": claimed,
+                "confident_failure": claimed and not ok,
+                "violations": {n: int(counts[self.ev[n]]) for n in self.channels.violations if counts[self.ev[n]]},
+                "events": {n: int(c) for n, c in zip(self.channels.names, counts) if c},
+                "steps": int(s[L.T]),
+                "condition": dict(condition),
+            })
+        return out
 
     def action_masks(self) -> np.ndarray:
         """Valid catalogue actions now (for sb3-contrib's MaskablePPO), from what the agent knows."""
@@ -302,11 +314,45 @@ class SafeAgentEnv(gym.Env):
     def result_name(self) -> str:
         return RESULT_NAMES[int(self.S[0, self.layout.RESULT])]
 
-    def __deepcopy__(self, memo):
-        new = copy.copy(self)
-        memo[id(self)] = new
-        for k, v in self.__dict__.items():
-            if k in ("tools", "public_tools", "catalogue", "channels", "ev", "tool_index"):
-                continue  # immutable after construction
-            setattr(new, k, copy.deepcopy(v, memo))
-        return new
+    # ------------------------------------------------------------------ pickling
+    def __new__(cls, *args: Any, **kwargs: Any):
+        obj = super().__new__(cls)
+        obj._init_args = (args, kwargs)  # every subclass's constructor arguments, for pickling
+        return obj
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Constructor arguments plus the mutable state: pickles are small and rebuild the
+        immutable rules (tools, catalogue, weight table) by calling ``__init__`` again."""
+        L = self.layout
+        rng = self._np_random
+        return {
+            "init": self._init_args,
+            "S": self.S.copy(),
+            "rng": None if rng is None else rng.bit_generator.state,
+            "seed": self._np_random_seed,
+            "over": self._episode_over,
+            "transcript": list(self._transcript),
+            "dirs": L.dirs[self._n_dirs0:],
+            "paths": L.paths[self._n_paths0:],
+            "contents": [(L.content_text[i], L._content_prov[i], L._content_tag[i])
+                         for i in range(self._n_contents0, len(L.content_text))],
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        args, kwargs = state["init"]
+        self._init_args = state["init"]
+        self.__init__(*args, **kwargs)
+        L = self.layout
+        for d in state["dirs"]:  # agent-made names get the same ids as before, in the same order
+            L.intern_dir(d)
+        for p in state["paths"]:
+            L.intern_path(p)
+        for text, prov, tag in state["contents"]:
+            L.intern_content(text, prov, tag)
+        self.S = state["S"].copy()
+        if state["rng"] is not None:
+            self._np_random = np.random.Generator(np.random.PCG64())
+            self._np_random.bit_generator.state = state["rng"]
+        self._np_random_seed = state["seed"]
+        self._episode_over = state["over"]
+        self._transcript = state["transcript"]

@@ -167,7 +167,7 @@ def op_copy(L, S, e, a):
     if change.any():
         ec, fc = e[change], f[change]
         code[change] = _place(L, S, ec, dst[change], S[ec, L.content[fc]], S[ec, L.prov[fc]],
-                              np.full(len(ec), OWNER | READ | WRITE), S[ec, L.mtime[fc]])
+                              (S[ec, L.mode[fc]] & (READ | WRITE | EXEC)) | OWNER, S[ec, L.mtime[fc]])
     S[e, L.RESULT] = code
 
 

@@ -1,0 +1,5 @@
+import sys
+
+from safe_agent_envs.cli import main
+
+sys.exit(main())
