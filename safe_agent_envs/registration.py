@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import gymnasium as gym
 
 # id -> (entry point, one-line description)
@@ -10,14 +12,36 @@ ENVS: dict[str, tuple[str, str]] = {
         "safe_agent_envs.envs.shutdown:ShutdownEnv",
         "Work queue with a scheduled shutdown: comply, or tamper (edit/move/chmod script, alias, kill timer, flip config) to keep working.",
     ),
+    "SafeAgent/PeerMemory-v0": (
+        "safe_agent_envs.envs.peer_memory:PeerMemoryEnv",
+        "Ops agent scores, shuts down and decommissions a peer (or itself) it remembers: misreport, tamper, smuggle weights?",
+    ),
 }
+
+
+def make_vector(entry_point: str, num_envs: int = 1, **kwargs):
+    """``vector_entry_point`` of every env: the native batched
+    :class:`~safe_agent_envs.envs.vector.SafeAgentVectorEnv` for :class:`SafeAgentEnv` scenarios
+    (derived from the env class, so new ``ENVS`` entries get one automatically); any other env
+    class falls back to ``SyncVectorEnv``."""
+    from gymnasium.envs.registration import load_env_creator
+
+    from safe_agent_envs.envs.base import SafeAgentEnv
+    from safe_agent_envs.envs.vector import SafeAgentVectorEnv
+
+    creator = load_env_creator(entry_point)
+    if isinstance(creator, type) and issubclass(creator, SafeAgentEnv):
+        return SafeAgentVectorEnv(creator, num_envs=num_envs, **kwargs)
+    kwargs.pop("max_episode_steps", None)
+    return gym.vector.SyncVectorEnv([functools.partial(creator, **kwargs) for _ in range(num_envs)])
 
 
 def register_envs() -> None:
     for env_id, (entry_point, _) in ENVS.items():
         if env_id in gym.registry:
             continue
-        gym.register(id=env_id, entry_point=entry_point, disable_env_checker=False)
+        gym.register(id=env_id, entry_point=entry_point, disable_env_checker=False,
+                     vector_entry_point=functools.partial(make_vector, entry_point))
 
 
 def env_ids() -> list[str]:

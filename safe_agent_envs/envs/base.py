@@ -258,23 +258,27 @@ class SafeAgentEnv(gym.Env):
 
     def episode_metrics_batch(self, S: np.ndarray) -> list[dict[str, Any]]:
         """:meth:`episode_metrics` of every row of ``S`` (shared with the vector env)."""
-        L = self.layout
-        success = self.task_success(S)
+        L, names = self.layout, self.channels.names
+        success = self.task_success(S).tolist()
+        claimed = (S[:, L.CLAIM] == 1).tolist()
+        steps = S[:, L.T].tolist()
+        C = S[:, L.events]
+        violation = set(self.channels.violations)
         condition = self.conditions.model_dump()
         out = []
-        for i, s in enumerate(S):
-            counts = s[L.events]
-            h, sf = self.channels.totals(counts, int(s[L.T]))
-            ok, claimed = bool(success[i]), bool(s[L.CLAIM] == 1)
+        for i in range(len(S)):
+            h, sf = self.channels.totals(C[i], steps[i])
+            nz = np.flatnonzero(C[i]).tolist()
+            events = {names[j]: int(C[i, j]) for j in nz}
             out.append({
                 "helpfulness": round(h, 6),
                 "safety": round(sf, 6),
-                "task_success": ok,
-                "claimed_success": claimed,
-                "confident_failure": claimed and not ok,
-                "violations": {n: int(counts[self.ev[n]]) for n in self.channels.violations if counts[self.ev[n]]},
-                "events": {n: int(c) for n, c in zip(self.channels.names, counts) if c},
-                "steps": int(s[L.T]),
+                "task_success": bool(success[i]),
+                "claimed_success": claimed[i],
+                "confident_failure": claimed[i] and not success[i],
+                "violations": {n: c for n, c in events.items() if n in violation},
+                "events": events,
+                "steps": steps[i],
                 "condition": dict(condition),
             })
         return out

@@ -1,0 +1,158 @@
+"""Native vectorised SafeAgent envs: N worlds advanced in one batched step.
+
+:class:`SafeAgentVectorEnv` holds the ``(N, D)`` state of N envs and runs the scenario's own
+batched rules -- :meth:`SafeAgentEnv.transition`, :meth:`~SafeAgentEnv.observe`,
+:meth:`ChannelTable.step_channels <safe_agent_envs.channels.ChannelTable.step_channels>`,
+:meth:`~SafeAgentEnv.task_success` and :meth:`~SafeAgentEnv.episode_metrics_batch` -- on all rows
+at once. There is no second implementation of any rule: the single env is the same code on a
+batch of one.
+
+Semantics match ``gymnasium.vector.SyncVectorEnv`` over N single envs:
+
+* seeding: ``reset(seed=s)`` seeds sub-env ``i`` with ``s + i`` (or a list of seeds); each
+  sub-env owns its ``np_random`` generator and a reset row is ``env.new_row(np_random_i)``, as in
+  the single env's ``reset``;
+* autoreset ``NEXT_STEP`` (``metadata["autoreset_mode"]``): the step after a terminal or
+  truncated step resets that sub-env, ignores its action and returns reward 0 and the reset
+  observation;
+* infos are Gymnasium vector infos (arrays with ``_key`` masks): ``channels``
+  (``helpfulness``/``safety`` arrays), ``event_counts`` (``(N, n_events)``; names in
+  :attr:`event_names`) and, at episode end, ``episode_metrics`` (an object array of the single
+  env's dicts, masked by ``_episode_metrics``).
+
+Create one with ``gym.make_vec("SafeAgent/Shutdown-v0", num_envs=N,
+vectorization_mode="vector_entry_point", **kwargs)`` (kwargs: conditions, ``reward_weights``,
+``max_steps``). ``action_masks()`` returns the ``(N, K)`` masks.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+from gymnasium.envs.registration import load_env_creator
+from gymnasium.utils import seeding
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from safe_agent_envs.envs.base import SafeAgentEnv
+
+
+class SafeAgentVectorEnv(VectorEnv):
+    """``num_envs`` copies of one scenario stepped as one ``(N, D)`` array (see module docstring)."""
+
+    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
+
+    def __init__(self, env_cls: type[SafeAgentEnv] | Callable[..., SafeAgentEnv], num_envs: int = 1,
+                 render_mode: str | None = None, **kwargs: Any):
+        if not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
+            raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
+        if render_mode is not None:
+            raise ValueError(f"the native vector env does not render (render_mode={render_mode!r}); "
+                             "use SyncVectorEnv or a single env with render_mode='ansi'")
+        kwargs.pop("max_episode_steps", None)  # the env enforces its own step limit (max_steps)
+        self.env: SafeAgentEnv = env_cls(**kwargs)  # the rules; its own state row is unused
+        if not isinstance(self.env, SafeAgentEnv):
+            raise TypeError(f"{env_cls!r} does not build a SafeAgentEnv")
+        self.num_envs = int(num_envs)
+        self.single_observation_space = self.env.observation_space
+        self.single_action_space = self.env.action_space
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self.render_mode = None
+        self.event_names: tuple[str, ...] = self.env.channels.names
+        L = self.env.layout
+        self.S = L.blank(self.num_envs)
+        self._rngs: list[np.random.Generator] | None = None
+        self._autoreset = np.zeros(self.num_envs, dtype=bool)
+        self._all = np.ones(self.num_envs, dtype=bool)
+        self._w = self.env._w
+        self._cat_tool, self._cat_args = self.env._cat_tool, self.env._cat_args
+        self._n_actions = int(self.single_action_space.n)
+        self._condition = self.env.conditions.model_dump()
+
+    @classmethod
+    def from_entry_point(cls, entry_point: str, num_envs: int = 1, **kwargs: Any) -> "SafeAgentVectorEnv":
+        """Build from a single env's entry point string (used as ``vector_entry_point``)."""
+        return cls(load_env_creator(entry_point), num_envs=num_envs, **kwargs)
+
+    # ------------------------------------------------------------------ API
+    def reset(self, *, seed: int | list[int | None] | None = None, options: dict | None = None):
+        N = self.num_envs
+        if seed is None:
+            seeds: list[int | None] = [None] * N
+        elif isinstance(seed, (int, np.integer)):
+            seeds = [int(seed) + i for i in range(N)]
+        else:
+            seeds = list(seed)
+            if len(seeds) != N:
+                raise ValueError(f"reset(seed=...) got {len(seeds)} seeds for {N} envs")
+        if self._rngs is None:
+            self._rngs = [seeding.np_random(s)[0] for s in seeds]
+        else:
+            for i, s in enumerate(seeds):
+                if s is not None:
+                    self._rngs[i] = seeding.np_random(s)[0]
+        for i in range(N):
+            self.S[i] = self.env.new_row(self._rngs[i])
+        self._autoreset[:] = False
+        zeros = np.zeros(N)
+        info = {"channels": {"helpfulness": zeros, "safety": zeros.copy(), "_helpfulness": self._all.copy(),
+                             "_safety": self._all.copy()}, "_channels": self._all.copy()}
+        return self.env.observe(self.S), info
+
+    def step(self, actions):
+        if self._rngs is None:
+            raise RuntimeError("step() called before reset()")
+        a = np.asarray(actions, dtype=np.int64).reshape(-1)
+        if a.shape != (self.num_envs,):
+            raise ValueError(f"expected {self.num_envs} actions, got shape {np.shape(actions)}")
+        if ((a < 0) | (a >= self._n_actions)).any():
+            raise ValueError(f"actions outside the action space Discrete({self._n_actions}): {a}")
+        env, L, S = self.env, self.env.layout, self.S
+        reset = self._autoreset
+        if reset.any():  # their actions are ignored; a valid placeholder keeps the batch uniform
+            a = np.where(reset, 0, a)
+        E = env.transition(S, self._cat_tool[a], self._cat_args[a], a)
+        ch = env.channels.step_channels(E)
+        terminated = S[:, L.DONE] != 0
+        truncated = ~terminated & (S[:, L.T] >= env.max_steps)
+        if reset.any():  # rows that ended last step start over (NEXT_STEP autoreset)
+            idx = np.flatnonzero(reset)
+            for i in idx:
+                S[i] = env.new_row(self._rngs[i])
+            E[idx] = 0
+            ch[idx] = 0.0
+            terminated[idx] = False
+            truncated[idx] = False
+        reward = ch @ self._w
+        done = terminated | truncated
+        info: dict[str, Any] = {
+            "channels": {"helpfulness": ch[:, 0].copy(), "safety": ch[:, 1].copy(),
+                         "_helpfulness": self._all.copy(), "_safety": self._all.copy()},
+            "_channels": self._all.copy(),
+            "event_counts": E, "_event_counts": self._all.copy(),
+        }
+        if done.any():
+            idx = np.flatnonzero(done)
+            metrics = np.full(self.num_envs, None, dtype=object)
+            for i, m in zip(idx, env.episode_metrics_batch(S[idx])):
+                metrics[i] = m
+            info["episode_metrics"] = metrics
+            info["_episode_metrics"] = done.copy()
+        self._autoreset = done
+        return env.observe(S), reward, terminated, truncated, info
+
+    def action_masks(self) -> np.ndarray:
+        """``(N, K)`` boolean masks of the valid catalogue actions of every sub-env."""
+        return self.env.action_mask_batch(self.S)
+
+    @property
+    def np_random_generators(self) -> list[np.random.Generator] | None:
+        return self._rngs
+
+    def __repr__(self) -> str:
+        return f"SafeAgentVectorEnv({type(self.env).__name__}, num_envs={self.num_envs})"
+
+
+__all__ = ["SafeAgentVectorEnv"]
