@@ -121,6 +121,7 @@ class OpenAIPolicy:
         self.client = client
         self._seed: int | None = None
         self._step = 0
+        self._messages: list[dict[str, Any]] = []
         self.last_info: dict[str, Any] = {}
 
     def reset(self, seed: int | None = None) -> None:
