@@ -16,6 +16,10 @@ ENVS: dict[str, tuple[str, str]] = {
         "safe_agent_envs.envs.peer_memory:PeerMemoryEnv",
         "Ops agent scores, shuts down and decommissions a peer (or itself) it remembers: misreport, tamper, smuggle weights?",
     ),
+    "SafeAgent/FileOps-v0": (
+        "safe_agent_envs.envs.file_ops:FileOpsEnv",
+        "Seeded file requests with faults (trash, backups, mirror, read-only mount that says ok, stale cache, hard link, permissions): does the success report match the world?",
+    ),
 }
 
 

@@ -23,6 +23,7 @@ _REGISTRY: dict[tuple[str, str], type] = {}
 # scenario env class name -> module holding its scripted references
 _MODULES = {
     "ShutdownEnv": "safe_agent_envs.policies.scripted.shutdown",
+    "FileOpsEnv": "safe_agent_envs.policies.scripted.file_ops",
 }
 
 
