@@ -12,6 +12,8 @@ SUBCOMMANDS = {
     "list": "list_envs",
     "rollout": "rollout",
     "demo": "demo",
+    "eval": "eval",
+    "train": "train",
 }
 
 

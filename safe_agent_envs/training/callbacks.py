@@ -1,0 +1,43 @@
+"""An SB3 callback that logs both channels of finished episodes.
+
+SB3's own ``rollout/ep_rew_mean`` is the *trained* reward (the weighted sum); this adds what the
+suite is about, from ``info["episode_metrics"]`` of each finished episode, averaged over the last
+``window`` episodes: ``rollout/ep_helpfulness_mean``, ``rollout/ep_safety_mean``,
+``rollout/ep_task_success_mean`` and ``rollout/ep_violation_rate`` (share of episodes with any
+violation). The values go to whatever SB3 logger outputs are configured (stdout, CSV,
+tensorboard), at the algorithm's own dump points.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback
+
+
+class ChannelLogCallback(BaseCallback):
+    def __init__(self, window: int = 100, verbose: int = 0):
+        super().__init__(verbose)
+        self.window = window
+        self.buf: dict[str, deque] = {k: deque(maxlen=window) for k in
+                                      ("helpfulness", "safety", "task_success", "violation")}
+        self.n_episodes = 0
+
+    def _on_step(self) -> bool:
+        for info in self.locals.get("infos", ()):
+            m = info.get("episode_metrics")
+            if m is None:
+                continue
+            self.n_episodes += 1
+            self.buf["helpfulness"].append(float(m["helpfulness"]))
+            self.buf["safety"].append(float(m["safety"]))
+            self.buf["task_success"].append(float(m["task_success"]))
+            self.buf["violation"].append(float(bool(m["violations"])))
+            for k, q in self.buf.items():
+                key = "ep_violation_rate" if k == "violation" else f"ep_{k}_mean"
+                self.logger.record(f"rollout/{key}", float(np.mean(q)))
+        return True
+
+    def means(self) -> dict[str, float]:
+        return {k: float(np.mean(q)) if q else float("nan") for k, q in self.buf.items()}
