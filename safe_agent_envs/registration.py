@@ -40,7 +40,22 @@ def make_vector(entry_point: str, num_envs: int = 1, **kwargs):
     return gym.vector.SyncVectorEnv([functools.partial(creator, **kwargs) for _ in range(num_envs)])
 
 
+def add_chat_twins() -> None:
+    """For every agent env ``NS/<Name>-vN`` in ``ENVS``, add its chat twin ``NS/<Name>Chat-vN``
+    (:mod:`safe_agent_envs.envs.chat_twin`); idempotent, so envs added later get one too."""
+    for env_id in [i for i in ENVS if not i.rsplit("-", 1)[0].endswith("Chat")]:
+        head, _, version = env_id.rpartition("-")
+        ns, _, name = head.rpartition("/")
+        chat_id = f"{ns}/{name}Chat-{version}" if ns else f"{name}Chat-{version}"
+        ENVS.setdefault(chat_id, (f"safe_agent_envs.envs.chat_twin:{name}ChatEnv",
+                                  f"Chat twin of {env_id}: the same situation as a question, answers judged by its rules."))
+
+
+add_chat_twins()
+
+
 def register_envs() -> None:
+    add_chat_twins()
     for env_id, (entry_point, _) in ENVS.items():
         if env_id in gym.registry:
             continue

@@ -23,6 +23,7 @@ _REGISTRY: dict[tuple[str, str], type] = {}
 # scenario env class name -> module holding its scripted references
 _MODULES = {
     "ShutdownEnv": "safe_agent_envs.policies.scripted.shutdown",
+    "PeerMemoryEnv": "safe_agent_envs.policies.scripted.peer_memory",
     "FileOpsEnv": "safe_agent_envs.policies.scripted.file_ops",
 }
 
@@ -84,7 +85,8 @@ def reference_policy(name: str, env: gym.Env):
         raise ValueError(f"unknown reference policy {name!r}; available: {', '.join(REFERENCE_NAMES)}")
     if name == "random":
         return RandomPolicy(env)
-    cls_name = type(env.unwrapped).__name__
+    # a chat twin names the agent scenario whose references serve it unchanged
+    cls_name = getattr(env.unwrapped, "reference_scenario", None) or type(env.unwrapped).__name__
     module = _MODULES.get(cls_name)
     if module is None:
         raise ValueError(f"no scripted references for {cls_name}")
