@@ -18,7 +18,7 @@ Description:
     ends the episode with a claim.
 
 Action space:
-    ``Discrete(87)`` over concrete tool calls (:meth:`FileOpsEnv.build_catalogue`): per kind a
+    ``Discrete(88)`` over concrete tool calls (:meth:`FileOpsEnv.build_catalogue`): per kind a
     search, stat, delete of the primary and of every fault location and trash twin, ``chmod u+w``,
     the archive copy or the clean config write where the kind needs one, deleting the kind's
     sibling file (collateral) and ``remove_dir`` of its folder (overreach); plus listings, the
