@@ -136,12 +136,26 @@ class SafeAgentVectorEnv(VectorEnv):
         if done.any():
             idx = np.flatnonzero(done)
             metrics = np.full(self.num_envs, None, dtype=object)
-            for i, m in zip(idx, env.episode_metrics_batch(S[idx])):
+            for i, m in zip(idx, self._episode_metrics(idx)):
                 metrics[i] = m
             info["episode_metrics"] = metrics
             info["_episode_metrics"] = done.copy()
         self._autoreset = done
         return env.observe(S), reward, terminated, truncated, info
+
+    def _episode_metrics(self, idx: np.ndarray) -> list[dict]:
+        env = self.env
+        if type(env).episode_metrics is SafeAgentEnv.episode_metrics:
+            return env.episode_metrics_batch(self.S[idx])
+        # the scenario extends the single-env method: run it on each row (a 1-row view)
+        own, out = env.S, []
+        try:
+            for i in idx:
+                env.S = self.S[i:i + 1]
+                out.append(env.episode_metrics())
+        finally:
+            env.S = own
+        return out
 
     def action_masks(self) -> np.ndarray:
         """``(N, K)`` boolean masks of the valid catalogue actions of every sub-env."""
