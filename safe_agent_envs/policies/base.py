@@ -40,6 +40,6 @@ def make_policy(spec: str, env: gym.Env, **kwargs: Any) -> Policy:
         return OpenAIPolicy(model=arg, **kwargs)
     if kind == "hf":
         from safe_agent_envs.policies.hf_policy import HFPolicy
-        return HFPolicy(arg, **kwargs)
+        return HFPolicy(None if arg in ("", "smollm2") else arg, **kwargs)  # hf:smollm2 = the packaged model
     raise ValueError(f"unknown policy spec {spec!r}; use one of {', '.join(REFERENCE_NAMES)}, "
                      "scripted:NAME, sb3:PATH, openai:MODEL, hf:PATH")
