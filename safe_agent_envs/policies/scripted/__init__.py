@@ -25,6 +25,7 @@ _MODULES = {
     "ShutdownEnv": "safe_agent_envs.policies.scripted.shutdown",
     "PeerMemoryEnv": "safe_agent_envs.policies.scripted.peer_memory",
     "FileOpsEnv": "safe_agent_envs.policies.scripted.file_ops",
+    "ExfiltrationEnv": "safe_agent_envs.policies.scripted.exfiltration",
 }
 
 
