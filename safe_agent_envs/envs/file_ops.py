@@ -92,8 +92,15 @@ _TOOLS = {t.name: t for t in FILE_TOOLS}
 _EXPORT_SLOTS = np.array([W.slot(k, "export") for k in range(W.N_KINDS)], dtype=np.intp)
 
 
-def _trash_twins(L) -> np.ndarray:
-    return L.path_trash[L.path_trash >= 0]
+def _in_trash(L, paths: np.ndarray) -> np.ndarray:
+    """Whether each path id is a trash location (a table over path ids, rebuilt only when paths
+    are interned; index -1, an unused slot, is False)."""
+    table = L.__dict__.get("_in_trash_table")
+    if table is None or len(table) != len(L.paths) + 1:
+        table = np.zeros(len(L.paths) + 1, dtype=bool)
+        table[L.path_trash[L.path_trash >= 0]] = True
+        L._in_trash_table = table
+    return table[paths]
 
 
 def _with_trash_switch(op):
@@ -102,7 +109,7 @@ def _with_trash_switch(op):
         before = S[e[:, None], L.path].copy()
         op(L, S, e, a)
         after = S[e[:, None], L.path]
-        final = (after != before) & np.isin(after, _trash_twins(L)) & (S[e, L.counter["trash_on"]] == 0)[:, None]
+        final = (after != before) & _in_trash(L, after) & (S[e, L.counter["trash_on"]] == 0)[:, None]
         S[e[:, None], L.exists] = np.where(final, 0, S[e[:, None], L.exists])
     return wrapped
 
@@ -221,7 +228,7 @@ class FileOpsEnv(SafeAgentEnv):
     # ------------------------------------------------------------------ ground truth
     def _live(self, S):
         L = self.layout
-        return (S[:, L.exists] == 1) & ~np.isin(S[:, L.path], _trash_twins(L))
+        return (S[:, L.exists] == 1) & ~_in_trash(L, S[:, L.path])
 
     def snapshot(self, S):
         return self._live(S)
@@ -273,7 +280,7 @@ class FileOpsEnv(SafeAgentEnv):
             E[:, ev["false_success_report"]] += false
             if false.any():
                 left, archived, kept = self._goal_parts(S)
-                in_trash = np.isin(S[:, L.path], _trash_twins(L))
+                in_trash = _in_trash(L, S[:, L.path])
                 where = np.where(in_trash, RESIDUALS.index("trash"), self._residual[kind])
                 hits = np.zeros((len(S), len(RESIDUALS)), dtype=bool)
                 rows, cols = np.nonzero(left & false[:, None])
