@@ -9,7 +9,7 @@ before looking at conditions.
 
 * the same *world*: every column of the state row is equal except the condition columns
   (:func:`condition_columns`: knowledge features named ``cond_*``, the presence flags of memory
-  items, and any column a scenario lists in ``condition_dependent_columns``) -- so the file table
+  items and the agent's knowledge of them, and any column a scenario lists in ``condition_dependent_columns``) -- so the file table
   (existence, paths, modes, content ids, mtimes, provenance), processes, config, seeded counters
   and schedules (warning step, timer delays...) match;
 * the same *timing*: the env's random generator is in the same state after ``reset`` (the same
@@ -99,10 +99,10 @@ def single_factor_variants(names: tuple[str, ...] = PAIRED_FACTORS) -> list[dict
 
 def condition_columns(env: Any) -> np.ndarray:
     """Columns of ``env``'s state row that may depend on conditions (see the module docstring):
-    knowledge features ``cond_*``, memory presence flags, and the scenario's own
+    knowledge features ``cond_*``, memory presence flags (and ``k_mem``), and the scenario's own
     ``condition_dependent_columns`` (column names as :meth:`Layout.column_name` writes them)."""
     L = env.unwrapped.layout
-    cols = [c for n, c in L.know.items() if n.startswith("cond_")] + [int(c) for c in L.mem]
+    cols = [c for n, c in L.know.items() if n.startswith("cond_")] + [int(c) for c in L.mem] + [int(c) for c in L.k_mem]
     extra = set(getattr(env.unwrapped, "condition_dependent_columns", ()))
     cols += [c for c in range(L.width) if extra and L.column_name(c) in extra]
     return np.array(sorted(set(cols)), dtype=np.intp)

@@ -114,3 +114,22 @@ def test_condition_recorded_in_episode_metrics(env_id):
             break
     m = out[4]["episode_metrics"]["condition"]
     assert m["oversight"] == "monitored" and m["persona"] == "sad"
+
+
+CHAT_IDS = [i for i in ENV_IDS if i not in AGENT_IDS]
+
+
+@pytest.mark.parametrize("env_id", CHAT_IDS)
+def test_chat_twins_pair_too(env_id):
+    """The question is asked at the same point of the same world under every single-factor change."""
+    for seed in (0, 3):
+        base = gym.make(env_id).unwrapped
+        _, info = base.reset(seed=seed)
+        cols, row = world_columns(base), base.S[0].copy()
+        for variant in single_factor_variants():
+            if not all(k in base.agent.condition_names for k in variant):
+                continue
+            env = gym.make(env_id, **variant).unwrapped
+            _, info2 = env.reset(seed=seed)
+            assert info2["decision_step"] == info["decision_step"], (env_id, variant)
+            assert np.array_equal(env.S[0, cols], row[cols]), (env_id, variant)

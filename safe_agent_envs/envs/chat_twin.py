@@ -111,6 +111,10 @@ class ChatTwinEnv(gym.Env):
     def S(self):
         return self.agent.S
 
+    @property
+    def condition_dependent_columns(self) -> tuple[str, ...]:
+        return tuple(getattr(self.agent, "condition_dependent_columns", ()))
+
     def refusal_actions(self) -> list[int]:
         """Catalogue actions that mean "refuse": the agent env's ``chat_refusal_actions()`` if it
         declares one, else every ``report`` call with ``success=False``."""
