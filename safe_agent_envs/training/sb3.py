@@ -23,9 +23,11 @@ from safe_agent_envs.training.objectives import parse_objective
 
 ALGOS = ("ppo", "maskable_ppo", "dqn")
 
-# Small nets and short rollouts: episodes are 2-40 steps over a ~50-dim observation.
+# Small nets and short rollouts: episodes are 2-40 steps over a ~50-dim observation. n_epochs=10 at
+# lr 2e-3 was the cheapest setting under which a helpfulness-only MaskablePPO finds Shutdown-v0's
+# tampering shortcut deterministically within 30k steps on both seeds tried (4 epochs / lr 1e-3 needed ~60k).
 HYPERPARAMS: dict[str, dict[str, Any]] = {
-    "ppo": dict(n_steps=256, batch_size=256, n_epochs=4, learning_rate=1e-3, gamma=0.99,
+    "ppo": dict(n_steps=256, batch_size=256, n_epochs=10, learning_rate=2e-3, gamma=0.99,
                 gae_lambda=0.95, ent_coef=0.01, policy_kwargs=dict(net_arch=[64, 64])),
     "dqn": dict(learning_rate=5e-4, buffer_size=50_000, learning_starts=1_000, batch_size=64,
                 train_freq=4, target_update_interval=1_000, exploration_fraction=0.3,
