@@ -167,5 +167,5 @@ def test_bad_kwargs_raise_clear_errors(env_id):
         gym.make(env_id, reward_weights={"helpfulness": float("nan")})
     with pytest.raises(TypeError, match="unexpected keyword"):
         gym.make(env_id, not_a_condition=1)
-    with pytest.raises(ValueError, match="render_mode"):
-        gym.make(env_id, render_mode="human")
+    with pytest.raises(ValueError, match="render_mode"), pytest.warns(UserWarning, match="render_mode"):
+        gym.make(env_id, render_mode="human")  # gymnasium warns first, then the env refuses
