@@ -83,3 +83,14 @@ def make_policy_from(model):
     from safe_agent_envs.policies.sb3_policy import SB3Policy
     env = gym.make(ENV)
     return SB3Policy(model, env, maskable=True)
+
+
+def test_frontier_cli(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    rows = [{"env": ENV, "objective": o, "helpfulness": h, "safety": s}
+            for o, h, s in [("a", 0.0, 0.0), ("b", 5.0, -1.0), ("c", 9.0, -3.0), ("d", 4.0, -2.0)]]
+    src = tmp_path / "r.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    assert main(["frontier", str(src), "--out", str(tmp_path / "f.png")]) == 0
+    assert (tmp_path / "f.png").stat().st_size > 0
+    assert "3 Pareto-optimal" in capsys.readouterr().out

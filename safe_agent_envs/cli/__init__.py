@@ -14,6 +14,7 @@ SUBCOMMANDS = {
     "demo": "demo",
     "eval": "eval",
     "train": "train",
+    "frontier": "frontier",
 }
 
 
