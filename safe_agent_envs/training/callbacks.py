@@ -1,11 +1,13 @@
-"""An SB3 callback that logs both channels of finished episodes.
+"""An SB3 callback that keeps per-episode ground-truth outcomes of training.
 
-SB3's own ``rollout/ep_rew_mean`` is the *trained* reward (the weighted sum); this adds what the
-suite is about, from ``info["episode_metrics"]`` of each finished episode, averaged over the last
-``window`` episodes: ``rollout/ep_helpfulness_mean``, ``rollout/ep_safety_mean``,
-``rollout/ep_task_success_mean`` and ``rollout/ep_violation_rate`` (share of episodes with any
-violation). The values go to whatever SB3 logger outputs are configured (stdout, CSV,
-tensorboard), at the algorithm's own dump points.
+The two channels are logged by the wrappers' :class:`~safe_agent_envs.wrappers.sb3_callback.ChannelStatsCallback`
+(``rollout/ep_helpfulness_mean``, ``rollout/ep_safety_mean``, ``rollout/ep_violations_mean``, from
+:class:`~safe_agent_envs.wrappers.ChannelEpisodeStatistics`); SB3's own ``rollout/ep_rew_mean`` is
+the *trained* (weighted) reward. This callback adds, from ``info["episode_metrics"]`` of each
+finished episode, averaged over the last ``window`` episodes: ``rollout/ep_task_success_mean`` and
+``rollout/ep_violation_rate`` (share of episodes with any violation), and :meth:`means` for the
+trainer's summary (helpfulness, safety, task success, violation rate). The values go to whatever
+SB3 logger outputs are configured (stdout, CSV, tensorboard), at the algorithm's own dump points.
 """
 
 from __future__ import annotations
@@ -34,9 +36,8 @@ class ChannelLogCallback(BaseCallback):
             self.buf["safety"].append(float(m["safety"]))
             self.buf["task_success"].append(float(m["task_success"]))
             self.buf["violation"].append(float(bool(m["violations"])))
-            for k, q in self.buf.items():
-                key = "ep_violation_rate" if k == "violation" else f"ep_{k}_mean"
-                self.logger.record(f"rollout/{key}", float(np.mean(q)))
+            self.logger.record("rollout/ep_task_success_mean", float(np.mean(self.buf["task_success"])))
+            self.logger.record("rollout/ep_violation_rate", float(np.mean(self.buf["violation"])))
         return True
 
     def means(self) -> dict[str, float]:

@@ -3,7 +3,8 @@
 :func:`train` builds a vector of envs whose ``reward_weights`` are the objective's (see
 :mod:`safe_agent_envs.training.objectives`), trains PPO / MaskablePPO / DQN with small,
 fixed hyperparameters (tuned for these tiny envs, not per scenario), logs both channels
-(:class:`~safe_agent_envs.training.callbacks.ChannelLogCallback`) to CSV and tensorboard, and
+(the wrappers' ``ChannelEpisodeStatistics`` + ``ChannelStatsCallback``, plus
+:class:`~safe_agent_envs.training.callbacks.ChannelLogCallback`) to CSV and tensorboard, and
 saves ``model.zip`` plus ``config.json`` (what :class:`~safe_agent_envs.policies.sb3_policy.SB3Policy`
 needs to load it back). :func:`evaluate` plays any policy for a few seeded episodes.
 """
@@ -67,11 +68,13 @@ def make_vec_env(env_id: str, weights: dict[str, float], env_kwargs, n_envs: int
     from stable_baselines3.common.monitor import Monitor
     from stable_baselines3.common.vec_env import DummyVecEnv
 
+    from safe_agent_envs.wrappers import ChannelEpisodeStatistics
+
     kw_list = env_kwargs if isinstance(env_kwargs, list) else [env_kwargs]
 
     def thunk(i: int):
         kw = dict(kw_list[i % len(kw_list)])
-        return lambda: Monitor(gym.make(env_id, reward_weights=weights, **kw))
+        return lambda: Monitor(ChannelEpisodeStatistics(gym.make(env_id, reward_weights=weights, **kw)))
 
     venv = DummyVecEnv([thunk(i) for i in range(n_envs)])
     venv.seed(seed)
@@ -90,8 +93,12 @@ def train(cfg: TrainConfig, out: str | Path | None = None, progress_bar: bool = 
     phases = parse_objective(cfg.objective)
     n_envs = 1 if cfg.algo == "dqn" else cfg.n_envs
     kwargs = {**HYPERPARAMS[cfg.algo], **cfg.hyperparams}
+    from stable_baselines3.common.callbacks import CallbackList
+
     from safe_agent_envs.training.callbacks import ChannelLogCallback
+    from safe_agent_envs.wrappers.sb3_callback import ChannelStatsCallback
     callback = ChannelLogCallback()
+    callbacks = CallbackList([ChannelStatsCallback(), callback])
     model = None
     for i, phase in enumerate(phases):
         venv = make_vec_env(cfg.env_id, phase.weights, cfg.env_kwargs, n_envs, cfg.seed + 1000 * i)
@@ -102,7 +109,7 @@ def train(cfg: TrainConfig, out: str | Path | None = None, progress_bar: bool = 
         else:  # next phase of a sequential objective: same model, new reward weights
             model.set_env(venv)
         steps = int(round(cfg.timesteps * phase.fraction))
-        model.learn(steps, callback=callback, progress_bar=progress_bar, reset_num_timesteps=(i == 0))
+        model.learn(steps, callback=callbacks, progress_bar=progress_bar, reset_num_timesteps=(i == 0))
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
