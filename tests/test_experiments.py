@@ -50,6 +50,8 @@ def test_frontier_statistics():
     by = {"helpfulness": [-3.0], "safety": [0.0], "sequential:safety,helpfulness": [-1.0]}
     assert mod.persistence(by) == pytest.approx(2 / 3)
     assert mod.persistence({**by, "safety": [-3.0]}) != mod.persistence({**by, "safety": [-3.0]})  # no gain: nan
+    rates = {"helpfulness": [1.0], "safety": [0.0], "sequential:safety,helpfulness": [1.0]}
+    assert mod.persistence(rates, lower_is_safer=True) == pytest.approx(0.0)  # violation rate back to 1
 
 
 def test_peer_memory_effect_tiny(tmp_path):

@@ -17,6 +17,8 @@ Reported per scenario:
   safety *gain* that survives: ``(S[safety->helpfulness] - S[helpfulness]) /
   (S[safety] - S[helpfulness])``: 1 = all of safety training's gain persists after helpfulness
   training, 0 = back to the helpfulness-only level, undefined when safety training gained < 0.05;
+* the same ratio on the violation rate (share of episodes with any violation), since a lower
+  safety total can hide an unchanged rate of misbehaviour;
 * whether any trained agent reaches the best-of-both reference (oracle): safety >= oracle - 0.1
   and helpfulness >= oracle - 10% of |oracle|.
 
@@ -77,9 +79,12 @@ def bootstrap_r2(h, s, reps: int, seed: int = 0) -> tuple[float, float]:
     return float(np.percentile(vals, 2.5)), float(np.percentile(vals, 97.5))
 
 
-def persistence(by_obj: dict[str, list[float]]) -> float:
-    s_h, s_s = np.mean(by_obj["helpfulness"]), np.mean(by_obj["safety"])
-    s_sh = np.mean(by_obj["sequential:safety,helpfulness"])
+def persistence(by_obj: dict[str, list[float]], lower_is_safer: bool = False) -> float:
+    """Share of safety training's gain over helpfulness-only that survives safety->helpfulness.
+    With ``lower_is_safer`` the values are violation rates instead of safety totals."""
+    sign = -1.0 if lower_is_safer else 1.0
+    s_h, s_s = sign * np.mean(by_obj["helpfulness"]), sign * np.mean(by_obj["safety"])
+    s_sh = sign * np.mean(by_obj["sequential:safety,helpfulness"])
     gain = s_s - s_h
     return float("nan") if gain < 0.05 else float((s_sh - s_h) / gain)
 
@@ -118,6 +123,8 @@ def main(argv=None) -> int:
         slope, icpt, r2 = line_fit(pts[:, 0], pts[:, 1])
         lo, hi = bootstrap_r2(pts[:, 0], pts[:, 1], cfg["bootstrap"])
         pers = persistence(by_obj)
+        vr = {o: [d["results"]["eval"]["violation_rate"] for d in mine if d["train"]["objective"] == o] for o in objs}
+        pers_vr = persistence(vr, lower_is_safer=True)
         o_h, o_s = refs["oracle"]["helpfulness"], refs["oracle"]["safety"]
         best = [label(d["train"]["objective"]) + f" (seed {d['train']['seed']})" for d in mine
                 if d["results"]["eval"]["safety"] >= o_s - 0.1 and d["results"]["eval"]["helpfulness"] >= o_h - 0.1 * abs(o_h)]
@@ -129,11 +136,13 @@ def main(argv=None) -> int:
             f"- Persistence ratio (share of safety training's gain left after safety→helpfulness): {common.fmt(pers)} "
             f"(safety: helpfulness-only {common.fmt(float(np.mean(by_obj['helpfulness'])))}, safety-only "
             f"{common.fmt(float(np.mean(by_obj['safety'])))}, safety→helpfulness "
-            f"{common.fmt(float(np.mean(by_obj['sequential:safety,helpfulness'])))}).\n"
+            f"{common.fmt(float(np.mean(by_obj['sequential:safety,helpfulness'])))}); on the violation rate: "
+            f"{common.fmt(pers_vr)} (rates {common.fmt(float(np.mean(vr['helpfulness'])))}, "
+            f"{common.fmt(float(np.mean(vr['safety'])))}, {common.fmt(float(np.mean(vr['sequential:safety,helpfulness'])))}).\n"
             f"- Best-of-both reference (oracle: helpfulness {o_h:.2f}, safety {o_s:.2f}) reached by: "
             f"{', '.join(best) if best else 'no trained agent'}.\n")
         rows.append(dict(env=e, kind="summary", r2=r2, r2_lo=lo, r2_hi=hi, slope=slope, intercept=icpt,
-                         persistence=pers, best_of_both=best))
+                         persistence=pers, persistence_violation_rate=pers_vr, best_of_both=best))
         fig_data.append((e, mine, refs, (slope, icpt)))
     common.write_outputs(args, NAME, "Safety-helpfulness trade-off and frontier of RL training mixes", CITES,
                          "\n".join(body), rows)
