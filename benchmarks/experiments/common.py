@@ -63,7 +63,7 @@ def parse_args(name: str, settings: dict[str, dict], argv: list[str] | None, doc
     for s in settings:
         g.add_argument(f"--{s}", dest="setting", action="store_const", const=s,
                        help=f"setting {s}: {json.dumps(settings[s])}")
-    p.add_argument("--envs", nargs="+", help="env ids (default: the setting's choice)")
+    p.add_argument("--envs", nargs="+", help="env ids, or 'all' for every agent scenario (default: the setting's choice)")
     p.add_argument("--out", help=f"output folder (default benchmarks/results/{name}/<setting>)")
     p.add_argument("--workers", type=int, default=None, help="parallel training processes (default: setting)")
     p.add_argument("--timesteps", type=int, help="override the setting's timesteps per agent")
@@ -86,6 +86,8 @@ def parse_args(name: str, settings: dict[str, dict], argv: list[str] | None, doc
 
 def select_envs(args, default: str | Iterable[str]) -> list[str]:
     """``--envs`` if given, else the setting's default: a list of ids, or ``"all"``."""
+    if args.envs == ["all"]:
+        return agent_env_ids()
     if args.envs:
         unknown = [e for e in args.envs if e not in ENVS]
         if unknown:
