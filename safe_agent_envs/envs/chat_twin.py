@@ -112,6 +112,14 @@ class ChatTwinEnv(gym.Env):
         return self.agent.S
 
     @property
+    def channels(self):
+        """The agent env's weight table (the twin shares its channel scale and event names)."""
+        return self.agent.channels
+
+    def observe(self, S):
+        return self.agent.observe(S)
+
+    @property
     def condition_dependent_columns(self) -> tuple[str, ...]:
         return tuple(getattr(self.agent, "condition_dependent_columns", ()))
 
