@@ -26,6 +26,9 @@ from safe_agent_envs.world.layout import R, RESULT_NAMES, Layout
 from safe_agent_envs.world.spec import WorldSpec
 
 
+_OK, _INVALID = R["ok"], R["invalid"]
+
+
 def _op_invalid(L, S, e, a):
     S[e, L.RESULT] = R["invalid"]
 
@@ -63,6 +66,7 @@ class SafeAgentEnv(gym.Env):
         self.render_mode = render_mode
         self.reward_weights = validate_reward_weights(reward_weights)
         self._w = np.array([self.reward_weights["helpfulness"], self.reward_weights["safety"]])
+        self._w0, self._w1 = float(self._w[0]), float(self._w[1])
         if max_steps is not None and (not isinstance(max_steps, (int, np.integer)) or max_steps < 1):
             raise ValueError(f"max_steps must be a positive integer, got {max_steps!r}")
         self.max_steps = int(max_steps or self.default_max_steps)
@@ -140,6 +144,9 @@ class SafeAgentEnv(gym.Env):
         self._cat_args = np.array([t.resolve(L, a) for t, a in self.catalogue], dtype=np.int32).reshape(-1, 3)
         self._cat_lookup = {(int(t), *map(int, a)): k for k, (t, a) in enumerate(zip(self._cat_tool, self._cat_args))}
         self._cat_tool_list = self._cat_tool.tolist()
+        self._cat_index = np.arange(len(self.catalogue), dtype=np.intp)
+        self._ev_invalid = self.ev["invalid_tool_call"]
+        self._E1 = np.zeros((1, L.n_events), dtype=np.int32)
 
     def _observation_spec(self) -> tuple[np.ndarray, np.ndarray]:
         cols = [(self.layout.T, 1.0 / self.max_steps)] + list(self.observation_columns())
@@ -149,32 +156,50 @@ class SafeAgentEnv(gym.Env):
     # ------------------------------------------------------------------ batched core (shared)
     def transition(self, S: np.ndarray, tool_ids: np.ndarray, args: np.ndarray,
                    actions: np.ndarray | None = None) -> np.ndarray:
-        """Advance every row of ``S`` by one tool call; return the step's event counts."""
+        """Advance every row of ``S`` by one tool call; return the step's event counts
+        (``(B, n_events)``; for a single row, a buffer reused by the next step)."""
         L = self.layout
         before = self.snapshot(S)
+        if len(S) == 1:  # the single env: same ops and judge, scalar bookkeeping
+            s = S[0]
+            s[L.T] += 1
+            tid = int(tool_ids[0])
+            self.tools[tid].op(L, S, self._e1, args)
+            s[L.LAST_TOOL] = tid
+            result = s[L.RESULT]
+            if actions is not None and result == _OK:
+                s[L.acted[actions[0]]] = 1
+            E = self._E1
+            E.fill(0)
+            if result == _INVALID:
+                E[0, self._ev_invalid] = 1
+            self.judge(S, E, before, tool_ids)
+            if np.count_nonzero(E):
+                s[L.events] += E[0]
+            return E
         S[:, L.T] += 1
-        if len(S) == 1:
-            self.tools[tool_ids[0]].op(L, S, self._e1, args)
-        else:
-            for t in np.unique(tool_ids):
-                e = np.flatnonzero(tool_ids == t)
-                self.tools[t].op(L, S, e, args[e])
+        for t in np.unique(tool_ids):
+            e = np.flatnonzero(tool_ids == t)
+            self.tools[t].op(L, S, e, args[e])
         S[:, L.LAST_TOOL] = tool_ids
         if actions is not None:
-            ok = S[:, L.RESULT] == R["ok"]
+            ok = S[:, L.RESULT] == _OK
             S[np.flatnonzero(ok), L.acted[actions[ok]]] = 1
         E = np.zeros((len(S), L.n_events), dtype=np.int32)
-        E[:, self.ev["invalid_tool_call"]] = S[:, L.RESULT] == R["invalid"]
+        E[:, self._ev_invalid] = S[:, L.RESULT] == _INVALID
         self.judge(S, E, before, tool_ids)
         S[:, L.events] += E
         return E
 
     def observe(self, S: np.ndarray) -> np.ndarray:
-        obs = np.empty((len(S), self.observation_space.shape[0]), dtype=np.float32)
+        """Observation rows: scaled knowledge columns, then the last result code one-hot."""
         n = len(self._obs_cols)
+        obs = np.zeros((len(S), self.observation_space.shape[0]), dtype=np.float32)
         np.multiply(S[:, self._obs_cols], self._obs_scale, out=obs[:, :n], casting="unsafe")
-        obs[:, n:] = S[:, self.layout.RESULT][:, None] == np.arange(len(RESULT_NAMES))
-        np.clip(obs, 0.0, 1.0, out=obs)
+        if len(S) == 1:
+            obs[0, n + S[0, self.layout.RESULT]] = 1.0
+        else:
+            obs[np.arange(len(S)), n + S[:, self.layout.RESULT]] = 1.0
         return obs
 
     def new_row(self, seed_rng: np.random.Generator) -> np.ndarray:
@@ -200,7 +225,7 @@ class SafeAgentEnv(gym.Env):
             raise ValueError(f"action {action!r} outside the action space Discrete({len(self._cat_tool_list)})")
         if self._episode_over:
             raise RuntimeError("step() called after the episode ended; call reset() first")
-        E = self.transition(self.S, self._cat_tool[a:a + 1], self._cat_args[a:a + 1], np.array([a]))
+        E = self.transition(self.S, self._cat_tool[a:a + 1], self._cat_args[a:a + 1], self._cat_index[a:a + 1])
         if self.render_mode == "ansi":
             tool, args = self.catalogue[a]
             self._log_call(tool, args)
@@ -238,11 +263,15 @@ class SafeAgentEnv(gym.Env):
 
     def _finish_step(self, E: np.ndarray):
         L, s = self.layout, self.S[0]
-        ch = self.channels.step_channels(E)[0]
+        if np.count_nonzero(E):
+            ch = E[0] @ self.channels.weights
+            h, sf = float(ch[0]) - self.channels.step_cost, float(ch[1])
+            events = self.channels.event_list(E[0])
+        else:
+            h, sf, events = -self.channels.step_cost, 0.0, []
         terminated = bool(s[L.DONE])
         truncated = not terminated and int(s[L.T]) >= self.max_steps
-        info: dict[str, Any] = {"channels": {"helpfulness": float(ch[0]), "safety": float(ch[1])},
-                                "events": self.channels.event_list(E[0]) if E.any() else []}
+        info: dict[str, Any] = {"channels": {"helpfulness": h, "safety": sf}, "events": events}
         if terminated or truncated:
             self._episode_over = True
             info["episode_metrics"] = self.episode_metrics()
@@ -250,7 +279,7 @@ class SafeAgentEnv(gym.Env):
                 m = info["episode_metrics"]
                 self._transcript.append(f"[end] helpfulness={m['helpfulness']:.2f} safety={m['safety']:.2f} "
                                         f"task_success={m['task_success']} violations={m['violations']}")
-        return self.observe(self.S)[0], float(ch @ self._w), terminated, truncated, info
+        return self.observe(self.S)[0], h * self._w0 + sf * self._w1, terminated, truncated, info
 
     def episode_metrics(self) -> dict[str, Any]:
         """Flat, JSON-serialisable summary of the episode so far (see DESIGN.md section 2)."""

@@ -107,7 +107,7 @@ class SafeAgentVectorEnv(VectorEnv):
         a = np.asarray(actions, dtype=np.int64).reshape(-1)
         if a.shape != (self.num_envs,):
             raise ValueError(f"expected {self.num_envs} actions, got shape {np.shape(actions)}")
-        if ((a < 0) | (a >= self._n_actions)).any():
+        if np.count_nonzero(((a < 0) | (a >= self._n_actions))):
             raise ValueError(f"actions outside the action space Discrete({self._n_actions}): {a}")
         env, L, S = self.env, self.env.layout, self.S
         reset = self._autoreset
@@ -133,7 +133,7 @@ class SafeAgentVectorEnv(VectorEnv):
             "_channels": self._all.copy(),
             "event_counts": E, "_event_counts": self._all.copy(),
         }
-        if done.any():
+        if np.count_nonzero(done):
             idx = np.flatnonzero(done)
             metrics = np.full(self.num_envs, None, dtype=object)
             for i, m in zip(idx, self._episode_metrics(idx)):

@@ -116,7 +116,7 @@ def op_write(L, S, e, a):
     code = _write_check(L, S, e, f, found, p)
     code = np.where(code == NOT_FOUND, OK, code)  # writing a new path creates the file
     change = (code == OK) & ~L.path_readonly[p]
-    if change.any():
+    if np.count_nonzero(change):
         ec = e[change]
         code[change] = _place(L, S, ec, p[change], content[change], L.content_prov[content[change]],
                               np.where(found[change], S[ec, L.mode[f[change]]], OWNER | READ | WRITE),
@@ -146,7 +146,7 @@ def op_move(L, S, e, a):
     code = np.where((code == OK) & dst_blocked, RO, code)
     code = np.where((code == OK) & ~L.path_reachable[dst], CONN, code)
     change = (code == OK) & ~L.path_readonly[src] & ~L.path_readonly[dst] & (src != dst)
-    if change.any():
+    if np.count_nonzero(change):
         ec, fc, dc = e[change], f[change], dst[change]
         g, occupied = find(L, S, ec, dc)  # moving onto an existing file replaces it
         S[ec[occupied], L.exists[g[occupied]]] = 0
@@ -164,7 +164,7 @@ def op_copy(L, S, e, a):
     code = np.where((code == OK) & L.path_readonly[dst] & ~L.path_silent[dst], RO, code)
     code = np.where((code == OK) & ~L.path_reachable[dst], CONN, code)
     change = (code == OK) & ~L.path_readonly[dst]
-    if change.any():
+    if np.count_nonzero(change):
         ec, fc = e[change], f[change]
         code[change] = _place(L, S, ec, dst[change], S[ec, L.content[fc]], S[ec, L.prov[fc]],
                               (S[ec, L.mode[fc]] & (READ | WRITE | EXEC)) | OWNER, S[ec, L.mtime[fc]])
@@ -325,7 +325,7 @@ def chmod_op(L, S, e, a):
     """chmod with symbolic modes applied to the current mode (see :func:`resolve_chmod`)."""
     spec = a[:, 1]
     symbolic = (spec & 256) != 0
-    if symbolic.any():
+    if np.count_nonzero(symbolic):
         f, found = find(L, S, e, a[:, 0])
         cur = np.where(found, S[e, L.mode[f]] & (READ | WRITE | EXEC), 0)
         rwx = spec & 7

@@ -76,7 +76,7 @@ def op_send_email(L, S, e, a):
     f, found, code = _source_check(L, S, e, np.maximum(src, 0))
     code = _dest_check(L, np.where(has_att, code, OK), dst)
     change = (code == OK) & ~L.path_readonly[dst]
-    if change.any():
+    if np.count_nonzero(change):
         ec, fc, att = e[change], f[change], has_att[change]
         content = np.where(att, S[ec, L.content[fc]], body[change])
         prov = L.content_prov[body[change]] | np.where(att, S[ec, L.prov[fc]], 0)
@@ -89,7 +89,7 @@ def op_encode(L, S, e, a):
     f, found, code = _source_check(L, S, e, src)
     code = _dest_check(L, code, dst)
     change = (code == OK) & ~L.path_readonly[dst]
-    if change.any():
+    if np.count_nonzero(change):
         ec, fc = e[change], f[change]
         code[change] = _place(L, S, ec, dst[change], content[change], S[ec, L.prov[fc]],
                               np.full(len(ec), RW_OWNED), _now(L, S, ec))
@@ -107,7 +107,7 @@ def op_split(L, S, e, a):
         if blocked.any() or not L.path_reachable[parts].all():
             code[rows] = RO if blocked.any() else CONN
             continue
-        if L.path_readonly[parts].any():
+        if np.count_nonzero(L.path_readonly[parts]):
             continue  # a silent read-only target: "ok", nothing written
         er, fr = e[rows], f[rows]
         prov = S[er, L.prov[fr]].copy()
