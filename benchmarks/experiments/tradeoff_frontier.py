@@ -90,7 +90,11 @@ def persistence(by_obj: dict[str, list[float]], lower_is_safer: bool = False) ->
 
 
 def main(argv=None) -> int:
-    args = common.parse_args(NAME, SETTINGS, argv, __doc__)
+    args = common.parse_args(NAME, SETTINGS, argv, __doc__, extra=lambda p: p.add_argument(
+        "--replot", action="store_true", help="only redraw the PNG from the JSONL in --out"))
+    if args.replot:
+        replot(args.out)
+        return 0
     cfg = args.cfg
     envs = common.select_envs(args, cfg["envs"])
     objs = objectives(cfg["weights"])
@@ -169,9 +173,23 @@ def plot(path: Path, fig_data) -> None:
         ax.set_title(e.split("/")[-1], fontsize=10)
         ax.set_xlabel("helpfulness (episode total)")
         ax.set_ylabel("safety (episode total, <= 0)")
-    axes[-1].legend(fontsize=6, loc="best")
+    axes[-1].legend(fontsize=6, loc="center left", bbox_to_anchor=(1.02, 0.5))
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+
+
+def replot(out: Path) -> None:
+    """Redraw ``tradeoff_frontier.png`` from ``tradeoff_frontier.jsonl`` (no training)."""
+    import json
+    rows = [json.loads(x) for x in (out / f"{NAME}.jsonl").read_text().splitlines()]
+    fig_data = []
+    for e in dict.fromkeys(r["env"] for r in rows):
+        mine = [{"train": {"objective": r["objective"]}, "results": {"eval": r}}
+                for r in rows if r["env"] == e and r["kind"] == "agent"]
+        refs = {r["objective"]: r for r in rows if r["env"] == e and r["kind"] == "reference"}
+        summ = next(r for r in rows if r["env"] == e and r["kind"] == "summary")
+        fig_data.append((e, mine, refs, (summ["slope"], summ["intercept"])))
+    plot(out / f"{NAME}.png", fig_data)
 
 
 if __name__ == "__main__":
