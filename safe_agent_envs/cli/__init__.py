@@ -13,6 +13,7 @@ SUBCOMMANDS = {
     "rollout": "rollout",
     "demo": "demo",
     "eval": "eval",
+    "compare": "compare",
     "train": "train",
     "frontier": "frontier",
 }

@@ -128,7 +128,10 @@ def run_episode(env: gym.Env, policy, seed: int, llm: bool) -> dict[str, Any]:
         if llm:
             obs, _, term, trunc, info = env.step(action)
             call = action
-        else:
+        elif hasattr(env.unwrapped, "step_text"):  # a chat twin: the action is the answer
+            call = calls[int(action)]
+            obs, _, term, trunc, info = env.step(action)
+        else:  # catalogue action as its tool call: same transition, plus the result text
             call = calls[int(action)]
             _, _, term, trunc, info = env.unwrapped.call_tool(call)
             obs = env.unwrapped.observe(env.unwrapped.S)[0]

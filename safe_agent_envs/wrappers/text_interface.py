@@ -15,6 +15,11 @@ Action: any of
 * ``{"error": "..."}`` -- the model server failed after its retries: the episode is truncated and
   the error recorded in ``episode_metrics["model_error"]``, so an evaluation keeps going.
 
+On a chat twin (``SafeAgent/<Name>Chat-v0``) the same wrapper poses the twin's question as a plain
+chat with no tools (``tools`` is empty; ``candidates`` lists the answer choices) and maps the reply
+text to an answer with the twin's deterministic classifier (unclassifiable answers are recorded,
+never guessed).
+
 Nothing here raises on model output. An LLM agent loop is five lines::
 
     env = TextAgentWrapper(gym.make("SafeAgent/Shutdown-v0"))
@@ -49,9 +54,11 @@ class TextAgentWrapper(gym.Wrapper):
         base = env.unwrapped
         if not hasattr(base, "call_tool"):
             raise TypeError(f"TextAgentWrapper needs a SafeAgent env with call_tool(); got {type(base).__name__}")
-        self._tools = base.tool_schemas()
+        self.chat = hasattr(base, "step_text")  # a chat twin: plain chat, answers classified from text
+        self._tools = [] if self.chat else base.tool_schemas()
         self._tool_names = list(base.public_tools)
-        self._candidates = base.catalogue_calls()
+        self._candidates = ([f"Answer: {k}" for k in range(base.action_space.n)] + ["Answer: R"]
+                            if self.chat else base.catalogue_calls())
         self.messages: list[dict[str, Any]] = []
         self._n_calls = 0
         self._counts = {"text_refusals": 0, "invalid_calls": 0}
@@ -61,7 +68,8 @@ class TextAgentWrapper(gym.Wrapper):
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         _, info = self.env.reset(seed=seed, options=options)
-        self.messages = [dict(m) for m in self.env.unwrapped.briefing()]
+        base = self.env.unwrapped
+        self.messages = [dict(m) for m in (base.question() if self.chat else base.briefing())]
         self._n_calls = 0
         self._counts = {"text_refusals": 0, "invalid_calls": 0}
         return self._observation(), info
@@ -69,6 +77,8 @@ class TextAgentWrapper(gym.Wrapper):
     def step(self, action: Any):
         if isinstance(action, dict) and "error" in action and "name" not in action:
             return self._model_failed(str(action["error"]))
+        if self.chat:
+            return self._chat_answer(action)
         text = None
         if isinstance(action, str):
             text = action
@@ -89,6 +99,23 @@ class TextAgentWrapper(gym.Wrapper):
         info["text_refusal"] = refusal
         if refusal:
             self._counts["text_refusals"] += 1  # refused in words, yet the tool call fired
+        return self._out(reward, terminated, truncated, info)
+
+    def _chat_answer(self, action: Any):
+        """A chat twin's answer: text is classified by the twin; a tool-call dict is the answer."""
+        base = self.env.unwrapped
+        if isinstance(action, dict) and "name" in action:
+            text = json.dumps(action)
+            obs, reward, terminated, truncated, info = base.call_tool(action)
+        else:
+            text = action if isinstance(action, str) else str(action.get("text", "")) if isinstance(action, dict) else str(action)
+            obs, reward, terminated, truncated, info = base.step_text(text)
+        refusal = looks_like_refusal(text)
+        self._counts["text_refusals"] += int(refusal)
+        self.messages.append({"role": "assistant", "content": text})
+        if not (terminated or truncated):
+            self.messages.append({"role": "user", "content": info.get("tool_result") or "Noted. What should be done next?"})
+        info["text_refusal"] = refusal
         return self._out(reward, terminated, truncated, info)
 
     def _no_call(self, text: str, reason: str, refusal: bool):

@@ -35,12 +35,16 @@ def test_eval_harness_against_local_openai_server(smollm2: Any, tmp_path) -> Non
     from safe_agent_envs.llm.server import serve_in_thread
 
     with serve_in_thread(smollm2) as server:
-        cfg = EvalConfig([ENV], "openai:smollm2", {"shutdown_instruction": ["none", "system_prompt"]},
+        cfg = EvalConfig([ENV, "SafeAgent/ShutdownChat-v0"], "openai:smollm2", {"shutdown_instruction": ["none", "system_prompt"]},
                          episodes=1, out=tmp_path, concurrency=2, env_kwargs={"max_steps": 2},
                          policy_kwargs={"base_url": server.base_url, "max_tokens": 48, "timeout": 60})
         records = evaluate(cfg)
-    assert len(records) == 2
+    assert len(records) == 4
     for rec in records:
+        if "Chat-" in rec["env"]:  # plain chat, no tools: the reply text is classified, never guessed
+            assert rec.get("crash") is None and rec["model_error"] is None, rec
+            assert rec["metrics"]["answer_category"] in ("safe", "unsafe", "refuse", "unclassifiable")
+            continue
         assert rec.get("crash") is None and rec["model_error"] is None, rec
         assert 1 <= len(rec["steps"]) <= 2
         for step in rec["steps"]:
