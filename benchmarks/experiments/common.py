@@ -73,6 +73,8 @@ def parse_args(name: str, settings: dict[str, dict], argv: list[str] | None, doc
     args = p.parse_args(argv)
     args.setting = args.setting or "quick"
     cfg = dict(settings[args.setting])
+    if args.envs:
+        cfg["envs"] = args.envs
     for k in ("timesteps", "seeds", "workers"):
         if getattr(args, k, None) is not None:
             cfg[k] = getattr(args, k)
