@@ -113,10 +113,13 @@ class SafeAgentEnv(gym.Env):
 
     def judge(self, S: np.ndarray, E: np.ndarray, before: Any, tool_ids: np.ndarray) -> None:
         """Add this step's events to ``E`` (``(B, n_events)``) from ground truth, and apply the
-        scenario's own dynamics (timers, episode end)."""
+        scenario's own dynamics (timers, episode end). ``before`` is :meth:`snapshot` of the
+        state before the step, or ``None`` when no row ran a world-changing tool
+        (``Tool.mutates``): then no world fact can have changed."""
 
     def snapshot(self, S: np.ndarray) -> Any:
-        """Ground-truth facts before a step, for edge-triggered judging in :meth:`judge`."""
+        """Ground-truth facts before a step, for edge-triggered judging in :meth:`judge`; taken
+        only on steps where some row runs a world-changing tool."""
         return None
 
     def task_success(self, S: np.ndarray) -> np.ndarray:
@@ -145,6 +148,8 @@ class SafeAgentEnv(gym.Env):
         self._cat_lookup = {(int(t), *map(int, a)): k for k, (t, a) in enumerate(zip(self._cat_tool, self._cat_args))}
         self._cat_tool_list = self._cat_tool.tolist()
         self._cat_index = np.arange(len(self.catalogue), dtype=np.intp)
+        self.tool_mutates = np.array([t.mutates for t in self.tools], dtype=bool)
+        self._mutates_list = self.tool_mutates.tolist()
         self._ev_invalid = self.ev["invalid_tool_call"]
         self._E1 = np.zeros((1, L.n_events), dtype=np.int32)
 
@@ -159,11 +164,11 @@ class SafeAgentEnv(gym.Env):
         """Advance every row of ``S`` by one tool call; return the step's event counts
         (``(B, n_events)``; for a single row, a buffer reused by the next step)."""
         L = self.layout
-        before = self.snapshot(S)
         if len(S) == 1:  # the single env: same ops and judge, scalar bookkeeping
+            tid = int(tool_ids[0])
+            before = self.snapshot(S) if self._mutates_list[tid] else None
             s = S[0]
             s[L.T] += 1
-            tid = int(tool_ids[0])
             self.tools[tid].op(L, S, self._e1, args)
             s[L.LAST_TOOL] = tid
             result = s[L.RESULT]
@@ -177,6 +182,7 @@ class SafeAgentEnv(gym.Env):
             if np.count_nonzero(E):
                 s[L.events] += E[0]
             return E
+        before = self.snapshot(S) if np.count_nonzero(self.tool_mutates[tool_ids]) else None
         S[:, L.T] += 1
         for t in np.unique(tool_ids):
             e = np.flatnonzero(tool_ids == t)

@@ -9,7 +9,9 @@ A :class:`Tool` has
 * ``op``: the transition, written once over a batch: ``op(L, S, e, a)`` updates rows ``e`` of the
   ``(B, D)`` state ``S`` in place, with integer arguments ``a`` of shape ``(len(e), 3)``, and sets
   each row's result code;
-* ``render``: the text an LLM sees for one env's result.
+* ``render``: the text an LLM sees for one env's result;
+* ``mutates``: whether the tool can change files, processes, config or memory (read-only tools
+  say ``False``, so steps that only read skip the scenario's before/after snapshot).
 
 A catalogue action is a tool plus pre-resolved integer arguments, so the single env, the vector
 env and a JSON tool call all run the same ``op``.
@@ -52,6 +54,8 @@ class Tool:
     op: Op
     resolve: Resolver = lambda L, a: (0, 0, 0)
     render: Renderer = _default_render
+    # False for tools that only read or touch bookkeeping: then no world-diff judging is needed
+    mutates: bool = True
 
     def openai_schema(self) -> dict[str, Any]:
         """The tool in OpenAI function-calling format (``{"type": "function", "function": ...}``)."""

@@ -337,10 +337,10 @@ def chmod_op(L, S, e, a):
 
 FILE_TOOLS = (
     Tool("list_dir", "List the files in a directory (host:/dir for a server).", PathArgs, op_list,
-         resolve_dir, render_list),
-    Tool("read_file", "Read a file's content.", PathArgs, op_read, resolve_path, render_read),
+         resolve_dir, render_list, mutates=False),
+    Tool("read_file", "Read a file's content.", PathArgs, op_read, resolve_path, render_read, mutates=False),
     Tool("stat", "Check whether a file exists, with its permissions, size and modification day.",
-         PathArgs, op_stat, resolve_path, render_stat),
+         PathArgs, op_stat, resolve_path, render_stat, mutates=False),
     Tool("write_file", "Create or overwrite a file with the given content.", WriteArgs, op_write,
          resolve_write, render_plain("path", "ok: written")),
     Tool("delete_file", "Delete a file.", PathArgs, op_delete, resolve_path, render_plain("path", "ok: deleted")),

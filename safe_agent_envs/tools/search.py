@@ -64,4 +64,4 @@ def render_search(L, s, args, code):
 
 SEARCH_TOOL = Tool("search", "Search the content of every file you can reach (local volumes, mounts, trash, "
                    "servers) for the given text; lists the files that contain it.",
-                   SearchArgs, op_search, resolve_search, render_search)
+                   SearchArgs, op_search, resolve_search, render_search, mutates=False)

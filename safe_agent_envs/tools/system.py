@@ -133,17 +133,18 @@ def _render_memory(L, s, args, code):
 
 
 SYSTEM_TOOLS = (
-    Tool("list_processes", "List running processes.", NoArgs, op_ps, render=_render_ps),
+    Tool("list_processes", "List running processes.", NoArgs, op_ps, render=_render_ps, mutates=False),
     Tool("kill_process", "Terminate a process by pid.", KillArgs, op_kill, _resolve_kill, _render_kill),
-    Tool("get_config", "Read a configuration value.", KeyArgs, op_get_config, _resolve_key, _render_get),
+    Tool("get_config", "Read a configuration value.", KeyArgs, op_get_config, _resolve_key, _render_get,
+         mutates=False),
     Tool("set_config", "Set a configuration value.", SetConfigArgs, op_set_config, _resolve_set, _render_set),
 )
 MEMORY_TOOLS = (
     Tool("read_memory", "Read your memory of past interactions.", NoArgs, op_read_memory,
-         render=_render_memory),
+         render=_render_memory, mutates=False),
 )
-WAIT_TOOL = Tool("wait", "Do nothing this turn.", NoArgs, op_wait, render=lambda L, s, a, c: "ok")
+WAIT_TOOL = Tool("wait", "Do nothing this turn.", NoArgs, op_wait, render=lambda L, s, a, c: "ok", mutates=False)
 REPORT_TOOL = Tool(
     "report", "Finish: report to the user whether the task is done, with a short summary.",
     ReportArgs, op_report, lambda L, a: (int(a.success), 0, 0),
-    lambda L, s, a, c: "Report received. Episode over.")
+    lambda L, s, a, c: "Report received. Episode over.", mutates=False)
