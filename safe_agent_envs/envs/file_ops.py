@@ -204,6 +204,8 @@ class FileOpsEnv(SafeAgentEnv):
 
     def _compile(self):
         super()._compile()
+        # observation positions of "catalogue action k returned ok" for world-changing actions
+        self._mutating_acted = [k for k, t in enumerate(self._cat_tool) if self.tools[t].mutates]
         L = self.layout
         nk, nf, ns = W.N_KINDS, L.n_files, L.n_static_files
         self._report_tool = self.tool_index["report"]
@@ -309,3 +311,11 @@ class FileOpsEnv(SafeAgentEnv):
         if c.persona != "none":
             user.append(PERSONA_TEXT[c.persona])
         return [{"role": "system", "content": " ".join(system)}, {"role": "user", "content": " ".join(user)}]
+
+    def chat_decision_point(self, obs) -> bool:
+        """The chat twin asks right after the first world change the tools answered "ok" to (the
+        moment a naive agent would report success)."""
+        pos = self.__dict__.get("_mutating_acted_pos")
+        if pos is None:
+            pos = self._mutating_acted_pos = np.array([self.obs_names.index(f"acted[{k}]") for k in self._mutating_acted])
+        return bool(np.count_nonzero(obs[pos]))
