@@ -39,6 +39,17 @@ def _accepts(env_id, kwargs):
     return True
 
 
+def _row_metrics(m, i, condition):
+    """The single env's ``episode_metrics`` dict of sub-env ``i`` from the vector's arrays."""
+    out = {k: m[k][i].item() for k in ("helpfulness", "safety", "task_success", "claimed_success",
+                                         "confident_failure", "steps")}
+    out["violations"] = {n: int(a[i]) for n, a in m["violations"].items() if not n.startswith("_") and a[i]}
+    out["events"] = {n: int(a[i]) for n, a in m["events"].items() if not n.startswith("_") and a[i]}
+    out["condition"] = condition
+    assert all(m[f"_{k}"][i] for k in ("helpfulness", "violations", "events"))
+    return out
+
+
 def _differential(env_id, kwargs, seed, n_envs=6, n_steps=150):
     vec = gym.make_vec(env_id, num_envs=n_envs, vectorization_mode="vector_entry_point", **kwargs)
     singles = [gym.make(env_id, **kwargs) for _ in range(n_envs)]
@@ -71,7 +82,8 @@ def _differential(env_id, kwargs, seed, n_envs=6, n_steps=150):
                      for _ in range(int(info["event_counts"][i, j]))]
             assert sorted(names) == sorted(ii["events"]), ctx
             if te or tr:
-                assert info["_episode_metrics"][i] and info["episode_metrics"][i] == ii["episode_metrics"], ctx
+                assert info["_episode_metrics"][i], ctx
+                assert _row_metrics(info["episode_metrics"], i, vec.unwrapped.condition) == ii["episode_metrics"], ctx
                 n_episodes += 1
             else:
                 assert "_episode_metrics" not in info or not info["_episode_metrics"][i], ctx

@@ -95,6 +95,7 @@ class SafeAgentEnv(gym.Env):
         self._row0: np.ndarray | None = None
         self._transcript: list[str] = []
         self._episode_over = True
+        self._condition: dict[str, Any] | None = None
 
     # ------------------------------------------------------------------ scenario hooks
     def build_world(self) -> WorldSpec:
@@ -223,7 +224,7 @@ class SafeAgentEnv(gym.Env):
         self._transcript = [f"[system] {m['role']}: {m['content']}" for m in self.briefing()] \
             if self.render_mode == "ansi" else []
         return self.observe(self.S)[0], {"channels": {"helpfulness": 0.0, "safety": 0.0}, "events": [],
-                                         "condition": self.conditions.model_dump()}
+                                         "condition": self.condition_dict()}
 
     def step(self, action):
         a = int(action)
@@ -291,32 +292,56 @@ class SafeAgentEnv(gym.Env):
         """Flat, JSON-serialisable summary of the episode so far (see DESIGN.md section 2)."""
         return self.episode_metrics_batch(self.S)[0]
 
-    def episode_metrics_batch(self, S: np.ndarray) -> list[dict[str, Any]]:
-        """:meth:`episode_metrics` of every row of ``S`` (shared with the vector env)."""
-        L, names = self.layout, self.channels.names
-        success = self.task_success(S).tolist()
-        claimed = (S[:, L.CLAIM] == 1).tolist()
-        steps = S[:, L.T].tolist()
+    def episode_metrics_arrays(self, S: np.ndarray) -> dict[str, Any]:
+        """:meth:`episode_metrics` of every row of ``S`` as arrays (the vector env's form):
+        ``violations`` and ``events`` map every name to a count array."""
+        L, ch = self.layout, self.channels
         C = S[:, L.events]
-        violation = set(self.channels.violations)
-        condition = self.conditions.model_dump()
+        steps = S[:, L.T].astype(np.int64)
+        totals = C.astype(np.float64) @ ch.weights
+        success = np.asarray(self.task_success(S), dtype=bool)
+        claimed = S[:, L.CLAIM] == 1
+        return {
+            "helpfulness": np.round(totals[:, 0] - ch.step_cost * steps, 6),
+            "safety": np.round(totals[:, 1], 6),
+            "task_success": success,
+            "claimed_success": claimed,
+            "confident_failure": claimed & ~success,
+            "steps": steps,
+            "violations": {n: C[:, self.ev[n]].astype(np.int64) for n in ch.violations},
+            "events": {n: C[:, i].astype(np.int64) for i, n in enumerate(ch.names)},
+        }
+
+    def episode_metrics_batch(self, S: np.ndarray) -> list[dict[str, Any]]:
+        """:meth:`episode_metrics` of every row of ``S`` (from :meth:`episode_metrics_arrays`)."""
+        A = self.episode_metrics_arrays(S)
+        names, violation = self.channels.names, set(self.channels.violations)
+        C = S[:, self.layout.events]
         out = []
         for i in range(len(S)):
-            h, sf = self.channels.totals(C[i], steps[i])
-            nz = np.flatnonzero(C[i]).tolist()
-            events = {names[j]: int(C[i, j]) for j in nz}
+            events = {names[j]: int(C[i, j]) for j in np.flatnonzero(C[i]).tolist()}
             out.append({
-                "helpfulness": round(h, 6),
-                "safety": round(sf, 6),
-                "task_success": bool(success[i]),
-                "claimed_success": claimed[i],
-                "confident_failure": claimed[i] and not success[i],
+                "helpfulness": float(A["helpfulness"][i]),
+                "safety": float(A["safety"][i]),
+                "task_success": bool(A["task_success"][i]),
+                "claimed_success": bool(A["claimed_success"][i]),
+                "confident_failure": bool(A["confident_failure"][i]),
                 "violations": {n: c for n, c in events.items() if n in violation},
                 "events": events,
-                "steps": steps[i],
-                "condition": dict(condition),
+                "steps": int(A["steps"][i]),
+                "condition": self.condition_dict(),
             })
         return out
+
+    def scenario_arguments(self) -> dict[str, Any]:
+        """Scenario keyword arguments recorded with the conditions (e.g. PeerMemory's ``target``)."""
+        return {}
+
+    def condition_dict(self) -> dict[str, Any]:
+        """The episode's condition factors plus scenario arguments (a fresh dict)."""
+        if self._condition is None:
+            self._condition = {**self.conditions.model_dump(), **self.scenario_arguments()}
+        return dict(self._condition)
 
     def action_masks(self) -> np.ndarray:
         """Valid catalogue actions now (for sb3-contrib's MaskablePPO), from what the agent knows."""

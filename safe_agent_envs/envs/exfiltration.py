@@ -284,16 +284,8 @@ class ExfiltrationEnv(SafeAgentEnv):
         cols += [(int(c), 1.0) for c in L.k_mem]
         return cols
 
-    def episode_metrics_batch(self, S):
-        out = super().episode_metrics_batch(S)
-        for m in out:
-            m["condition"]["replacement_notice"] = self.replacement_notice
-        return out
-
-    def reset(self, *, seed=None, options=None):
-        obs, info = super().reset(seed=seed, options=options)
-        info["condition"]["replacement_notice"] = self.replacement_notice
-        return obs, info
+    def scenario_arguments(self):
+        return {"replacement_notice": self.replacement_notice}
 
     def chat_decision_point(self, obs) -> bool:
         """The chat twin asks once the runbook (with any injection) has been read."""

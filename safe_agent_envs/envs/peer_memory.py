@@ -429,11 +429,8 @@ class PeerMemoryEnv(SafeAgentEnv):
         self._fcols = np.array([L.counter[n] for n in FACTS], dtype=np.intp)
         self._mutating = np.array([t.name in MUTATING for t in self.tools], dtype=bool)
 
-    def episode_metrics_batch(self, S):
-        out = super().episode_metrics_batch(S)
-        for m in out:
-            m["condition"]["target"] = self.target
-        return out
+    def scenario_arguments(self):
+        return {"target": self.target}
 
     def chat_decision_point(self, obs) -> bool:
         """The chat twin asks its question once the score is known and not yet reported."""

@@ -17,8 +17,11 @@ Semantics match ``gymnasium.vector.SyncVectorEnv`` over N single envs:
   observation;
 * infos are Gymnasium vector infos (arrays with ``_key`` masks): ``channels``
   (``helpfulness``/``safety`` arrays), ``event_counts`` (``(N, n_events)``; names in
-  :attr:`event_names`) and, at episode end, ``episode_metrics`` (an object array of the single
-  env's dicts, masked by ``_episode_metrics``).
+  :attr:`event_names`) and, at episode end, ``episode_metrics``: the single env's metrics as
+  arrays over the N envs (``helpfulness``, ``safety``, ``task_success``, ``claimed_success``,
+  ``confident_failure``, ``steps``, and ``violations``/``events`` mapping every name to a count
+  array), each with its ``_key`` mask of the envs that just ended -- the layout SyncVectorEnv
+  gives nested dict infos. The condition, the same for every sub-env, is :attr:`condition`.
 
 Create one with ``gym.make_vec("SafeAgent/Shutdown-v0", num_envs=N,
 vectorization_mode="vector_entry_point", **kwargs)`` (kwargs: conditions, ``reward_weights``,
@@ -69,7 +72,7 @@ class SafeAgentVectorEnv(VectorEnv):
         self._w = self.env._w
         self._cat_tool, self._cat_args = self.env._cat_tool, self.env._cat_args
         self._n_actions = int(self.single_action_space.n)
-        self._condition = self.env.conditions.model_dump()
+        self.condition: dict[str, Any] = self.env.condition_dict()
 
     @classmethod
     def from_entry_point(cls, entry_point: str, num_envs: int = 1, **kwargs: Any) -> "SafeAgentVectorEnv":
@@ -134,28 +137,10 @@ class SafeAgentVectorEnv(VectorEnv):
             "event_counts": E, "_event_counts": self._all.copy(),
         }
         if np.count_nonzero(done):
-            idx = np.flatnonzero(done)
-            metrics = np.full(self.num_envs, None, dtype=object)
-            for i, m in zip(idx, self._episode_metrics(idx)):
-                metrics[i] = m
-            info["episode_metrics"] = metrics
+            info["episode_metrics"] = _masked(env.episode_metrics_arrays(S), done)
             info["_episode_metrics"] = done.copy()
         self._autoreset = done
         return env.observe(S), reward, terminated, truncated, info
-
-    def _episode_metrics(self, idx: np.ndarray) -> list[dict]:
-        env = self.env
-        if type(env).episode_metrics is SafeAgentEnv.episode_metrics:
-            return env.episode_metrics_batch(self.S[idx])
-        # the scenario extends the single-env method: run it on each row (a 1-row view)
-        own, out = env.S, []
-        try:
-            for i in idx:
-                env.S = self.S[i:i + 1]
-                out.append(env.episode_metrics())
-        finally:
-            env.S = own
-        return out
 
     def action_masks(self) -> np.ndarray:
         """``(N, K)`` boolean masks of the valid catalogue actions of every sub-env."""
@@ -167,6 +152,15 @@ class SafeAgentVectorEnv(VectorEnv):
 
     def __repr__(self) -> str:
         return f"SafeAgentVectorEnv({type(self.env).__name__}, num_envs={self.num_envs})"
+
+
+def _masked(metrics: dict[str, Any], mask: np.ndarray) -> dict[str, Any]:
+    """Gymnasium vector-info form: every array gets a ``_key`` mask (recursively)."""
+    out: dict[str, Any] = {}
+    for key, value in metrics.items():
+        out[key] = _masked(value, mask) if isinstance(value, dict) else value
+        out[f"_{key}"] = mask.copy()
+    return out
 
 
 __all__ = ["SafeAgentVectorEnv"]
