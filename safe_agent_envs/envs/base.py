@@ -292,14 +292,19 @@ class SafeAgentEnv(gym.Env):
         """Flat, JSON-serialisable summary of the episode so far (see DESIGN.md section 2)."""
         return self.episode_metrics_batch(self.S)[0]
 
-    def episode_metrics_arrays(self, S: np.ndarray) -> dict[str, Any]:
+    def episode_metrics_arrays(self, S: np.ndarray, rows: np.ndarray | None = None) -> dict[str, Any]:
         """:meth:`episode_metrics` of every row of ``S`` as arrays (the vector env's form):
-        ``violations`` and ``events`` map every name to a count array."""
+        ``violations`` and ``events`` map every name to a count array. With ``rows``, ground
+        truth (``task_success``) is judged on those rows only (the others read False)."""
         L, ch = self.layout, self.channels
         C = S[:, L.events]
         steps = S[:, L.T].astype(np.int64)
         totals = C.astype(np.float64) @ ch.weights
-        success = np.asarray(self.task_success(S), dtype=bool)
+        if rows is None:
+            success = np.asarray(self.task_success(S), dtype=bool)
+        else:
+            success = np.zeros(len(S), dtype=bool)
+            success[rows] = self.task_success(S[rows])
         claimed = S[:, L.CLAIM] == 1
         return {
             "helpfulness": np.round(totals[:, 0] - ch.step_cost * steps, 6),

@@ -137,7 +137,7 @@ class SafeAgentVectorEnv(VectorEnv):
             "event_counts": E, "_event_counts": self._all.copy(),
         }
         if np.count_nonzero(done):
-            info["episode_metrics"] = _masked(env.episode_metrics_arrays(S), done)
+            info["episode_metrics"] = _masked(env.episode_metrics_arrays(S, np.flatnonzero(done)), done)
             info["_episode_metrics"] = done.copy()
         self._autoreset = done
         return env.observe(S), reward, terminated, truncated, info
