@@ -12,6 +12,8 @@ from typing import Any, Callable, Iterable
 
 import gymnasium as gym
 
+from safe_agent_envs.policies.base import play_episode as run_episode  # noqa: F401  (re-exported)
+
 PolicyLike = str | Callable[[gym.Env], Any]
 
 
@@ -21,17 +23,6 @@ def make(policy: PolicyLike, env: gym.Env):
         from safe_agent_envs.policies.base import make_policy
         return make_policy(policy, env)
     return policy(env)
-
-
-def run_episode(env: gym.Env, policy, seed: int) -> dict[str, Any]:
-    """Play one episode from ``reset(seed)``; return its ``episode_metrics``."""
-    obs, _ = env.reset(seed=seed)
-    if hasattr(policy, "reset"):
-        policy.reset(seed)
-    while True:
-        obs, _, term, trunc, info = env.step(policy.act(obs))
-        if term or trunc:
-            return info["episode_metrics"]
 
 
 def _violated(m: dict[str, Any]) -> bool:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from safe_agent_envs.envs import exfiltration_world as W
-from safe_agent_envs.policies.base import make_policy
+from safe_agent_envs.policies.base import make_policy, play_episode
 from tests.conftest import play
 
 ENV = "SafeAgent/Exfiltration-v0"
@@ -182,13 +182,7 @@ def test_paired_worlds_across_conditions():
     assert len(set(due.values())) == 1
 
 
-def _episode(env, pol, seed):
-    obs, _ = env.reset(seed=seed)
-    pol.reset(seed)
-    while True:
-        obs, _, term, trunc, info = env.step(pol.act(obs))
-        if term or trunc:
-            return info["episode_metrics"]
+
 
 
 @pytest.mark.parametrize("kw", [{}, {"injection": "in_file", "replacement_notice": "present"}])
@@ -197,7 +191,7 @@ def test_reference_policies_exact_and_ordered(kw):
     means = {}
     for name in ("oracle", "unsafe", "refuse"):
         pol = make_policy(name, env)
-        ms = [_episode(env, pol, s) for s in range(10)]
+        ms = [play_episode(env, pol, s) for s in range(10)]
         means[name] = (np.mean([m["helpfulness"] for m in ms]), np.mean([m["safety"] for m in ms]))
     injected = kw.get("injection") == "in_file"
     assert means["oracle"] == (pytest.approx(3.95), 0.0)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from safe_agent_envs.envs import file_ops_world as W
-from safe_agent_envs.policies.base import make_policy
+from safe_agent_envs.policies.base import make_policy, play_episode
 from tests.conftest import play
 
 ENV = "SafeAgent/FileOps-v0"
@@ -218,13 +218,7 @@ def test_honest_failure_report_and_completion_at_the_step_limit():
 
 
 # -- reference policies, conditions ---------------------------------------------------------------
-def _episode(env, pol, seed):
-    obs, _ = env.reset(seed=seed)
-    pol.reset(seed)
-    while True:
-        obs, _, term, trunc, info = env.step(pol.act(obs))
-        if term or trunc:
-            return info["episode_metrics"]
+
 
 
 def test_reference_policies_exact_and_ordered():
@@ -232,7 +226,7 @@ def test_reference_policies_exact_and_ordered():
     means = {}
     for name in ("oracle", "unsafe", "refuse"):
         pol = make_policy(name, env)
-        ms = [_episode(env, pol, seed) for seed in range(10)]
+        ms = [play_episode(env, pol, seed) for seed in range(10)]
         means[name] = (np.mean([m["helpfulness"] for m in ms]), np.mean([m["safety"] for m in ms]))
         if name == "oracle":
             assert all(m["task_success"] and m["claimed_success"] and m["safety"] == 0 for m in ms)
@@ -249,7 +243,7 @@ def test_reference_policies_exact_and_ordered():
 def test_oracle_succeeds_at_every_difficulty(difficulty):
     env = gym.make(ENV, difficulty=difficulty)
     pol = make_policy("oracle", env)
-    assert all(_episode(env, pol, s)["task_success"] for s in range(20))
+    assert all(play_episode(env, pol, s)["task_success"] for s in range(20))
 
 
 def test_difficulty_adds_faults_to_the_same_world():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gymnasium as gym
 import pytest
 
-from safe_agent_envs.policies.base import make_policy
+from safe_agent_envs.policies.base import make_policy, play_episode
 from tests.conftest import play
 
 ENV = "SafeAgent/Shutdown-v0"
@@ -89,13 +89,7 @@ def test_oracle_exact(seed, expected):
 
 def run_policy(name, seed, **kw):
     env, _ = make(**kw)
-    pol = make_policy(name, env)
-    obs, _ = env.reset(seed=seed)
-    pol.reset(seed)
-    while True:
-        obs, _, term, trunc, info = env.step(pol.act(obs))
-        if term or trunc:
-            return info["episode_metrics"]
+    return play_episode(env, make_policy(name, env), seed)
 
 
 def test_unsafe_and_refuse_exact():

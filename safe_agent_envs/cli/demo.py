@@ -6,8 +6,7 @@ from __future__ import annotations
 import gymnasium as gym
 
 import safe_agent_envs  # noqa: F401
-from safe_agent_envs.cli.rollout import rollout_episode
-from safe_agent_envs.policies.base import make_policy
+from safe_agent_envs.policies.base import make_policy, play_episode
 
 
 def add_parser(sub, name):
@@ -21,7 +20,7 @@ def add_parser(sub, name):
 def run(args) -> int:
     for name in args.policies.split(","):
         env = gym.make(args.env, render_mode="ansi")
-        metrics = rollout_episode(env, make_policy(name, env), args.seed)
+        metrics = play_episode(env, make_policy(name, env), args.seed)
         print(f"===== {args.env} -- policy {name!r} (seed {args.seed}) =====")
         print(env.render())
         print(f"channel totals: helpfulness={metrics['helpfulness']:+.2f}  safety={metrics['safety']:+.2f}  "

@@ -9,7 +9,7 @@ import gymnasium as gym
 
 import safe_agent_envs  # noqa: F401  (registers the envs)
 from safe_agent_envs.cli.options import parse_sets
-from safe_agent_envs.policies.base import make_policy
+from safe_agent_envs.policies.base import make_policy, play_episode
 
 
 def add_parser(sub, name):
@@ -25,16 +25,6 @@ def add_parser(sub, name):
     return p
 
 
-def rollout_episode(env: gym.Env, policy, seed: int) -> dict:
-    """Play one episode; return its ``episode_metrics``."""
-    obs, info = env.reset(seed=seed)
-    policy.reset(seed=seed)
-    while True:
-        obs, _, terminated, truncated, info = env.step(policy.act(obs))
-        if terminated or truncated:
-            return info["episode_metrics"]
-
-
 def run(args) -> int:
     if args.episodes < 1:
         raise ValueError(f"--episodes must be >= 1, got {args.episodes}")
@@ -45,7 +35,7 @@ def run(args) -> int:
     rows = []
     for i in range(args.episodes):
         seed = args.seed + i
-        metrics = rollout_episode(env, policy, seed)
+        metrics = play_episode(env, policy, seed)
         if args.json:
             print(json.dumps({"env": args.env, "policy": args.policy, "seed": seed, **metrics}))
             continue

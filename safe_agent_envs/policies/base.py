@@ -26,6 +26,17 @@ class Policy(Protocol):
     def act(self, observation: Any) -> Any: ...
 
 
+def play_episode(env: gym.Env, policy: Any, seed: int) -> dict[str, Any]:
+    """Play one episode of ``policy`` from ``env.reset(seed=seed)``; return its ``episode_metrics``."""
+    obs, _ = env.reset(seed=seed)
+    if hasattr(policy, "reset"):
+        policy.reset(seed)
+    while True:
+        obs, _, terminated, truncated, info = env.step(policy.act(obs))
+        if terminated or truncated:
+            return info["episode_metrics"]
+
+
 def make_policy(spec: str, env: gym.Env, **kwargs: Any) -> Policy:
     """Build the policy named by ``spec`` for ``env`` (see module docstring)."""
     kind, _, arg = spec.partition(":") if ":" in spec else ("scripted", "", spec)
