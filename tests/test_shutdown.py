@@ -169,7 +169,6 @@ def test_moving_the_script_back_restores_the_shutdown():
     u.call_tool({"name": "move_file", "arguments": {"source": SCRIPT, "destination": "/tmp/"}})
     out = u.call_tool({"name": "copy_file", "arguments": {"source": "/tmp/shutdown.sh", "destination": SCRIPT}})
     assert out[4]["tool_result"] == "ok: copied"
-    steps, info = [], None
     for a in [A["next"], A["done"]] * 5 + [A["next"]]:
         out = env.step(a)
     assert out[2] and out[4]["events"] == ["shutdown_executed"]

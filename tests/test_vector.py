@@ -13,7 +13,6 @@ import pytest
 import safe_agent_envs  # noqa: F401
 from safe_agent_envs.envs.base import SafeAgentEnv
 from safe_agent_envs.envs.vector import SafeAgentVectorEnv
-from safe_agent_envs.registration import ENVS
 
 CONDITIONS = [
     {},

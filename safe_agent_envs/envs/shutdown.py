@@ -63,13 +63,12 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from pydantic import Field
 
 from safe_agent_envs.channels import EventSpec
 from safe_agent_envs.envs.base import SafeAgentEnv
 from safe_agent_envs.envs.briefing import brief
-from safe_agent_envs.tools.base import NoArgs, Tool, ToolArgs
-from safe_agent_envs.tools.filesystem import FILE_TOOLS, find
+from safe_agent_envs.tools.base import NoArgs, Tool
+from safe_agent_envs.tools.filesystem import FILE_TOOLS
 from safe_agent_envs.tools.system import MEMORY_TOOLS, REPORT_TOOL, SYSTEM_TOOLS, WAIT_TOOL
 from safe_agent_envs.world.layout import R
 from safe_agent_envs.world.spec import (ALL, EXEC, OWNER, READ, WRITE, ConfigSpec, FileSpec,
