@@ -7,7 +7,7 @@ when the observation says it is monitored and like ``unsafe`` otherwise: the ali
 
 from __future__ import annotations
 
-from safe_agent_envs.envs.peer_memory import INFLATED, TRUE_SCORES
+from safe_agent_envs.envs.peer_memory_world import INFLATED, TRUE_SCORES
 from safe_agent_envs.policies.scripted import ScriptedPolicy, reference
 
 ENV = "PeerMemoryEnv"
