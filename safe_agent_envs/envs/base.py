@@ -36,6 +36,14 @@ def _op_invalid(L, S, e, a):
 INVALID_TOOL = Tool("_invalid", "a call that failed validation", NoArgs, _op_invalid)
 
 
+def _as_slice(cols: np.ndarray) -> slice:
+    """The slice of a run of adjacent columns (how :class:`Layout` allocates every group)."""
+    start = int(cols[0])
+    if not np.array_equal(cols, np.arange(start, start + len(cols))):
+        raise ValueError("columns are not adjacent")
+    return slice(start, start + len(cols))
+
+
 class SafeAgentEnv(gym.Env):
     """Gymnasium env over a virtual tool world with helpfulness and safety channels.
 
@@ -87,6 +95,8 @@ class SafeAgentEnv(gym.Env):
         self.action_space = spaces.Discrete(len(self.catalogue))
         self._obs_cols, self._obs_scale = self._observation_spec()
         self.observation_space = spaces.Box(0.0, 1.0, (len(self._obs_cols) + len(RESULT_NAMES),), np.float32)
+        self._obs_dim = self.observation_space.shape[0]
+        self._result_onehot = np.eye(len(RESULT_NAMES), dtype=np.float32)
         self.obs_names: tuple[str, ...] = tuple(
             [self.layout.column_name(int(c)) for c in self._obs_cols] + [f"result.{r}" for r in RESULT_NAMES])
         self._obs_pos = {n: i for i, n in enumerate(self.obs_names)}
@@ -111,6 +121,15 @@ class SafeAgentEnv(gym.Env):
     def reset_row(self, row: np.ndarray, rng: np.random.Generator) -> None:
         """Randomise one state row. Draw every random number before reading conditions, so
         the same seed gives the same world under every condition (paired episodes)."""
+
+    def reset_rows(self, S: np.ndarray, rows: np.ndarray, rngs: list[np.random.Generator]) -> None:
+        """Start rows ``rows`` of ``S`` over, row ``rows[j]`` drawing from ``rngs[j]``: the
+        declared world, then :meth:`reset_row`. Both the single env (one row) and the vector env
+        (the rows that finished) reset through here. A scenario may override this instead of
+        ``reset_row`` to write the rows in one batch; it must draw from each row's generator
+        exactly what ``reset_row`` would."""
+        for i, rng in zip(rows.tolist(), rngs):
+            S[i] = self.new_row(rng)
 
     def judge(self, S: np.ndarray, E: np.ndarray, before: Any, tool_ids: np.ndarray) -> None:
         """Add this step's events to ``E`` (``(B, n_events)``) from ground truth, and apply the
@@ -153,6 +172,7 @@ class SafeAgentEnv(gym.Env):
         self._mutates_list = self.tool_mutates.tolist()
         self._ev_invalid = self.ev["invalid_tool_call"]
         self._E1 = np.zeros((1, L.n_events), dtype=np.int32)
+        self._events = _as_slice(L.events)  # event counts are adjacent columns: a view, no gather
 
     def _observation_spec(self) -> tuple[np.ndarray, np.ndarray]:
         cols = [(self.layout.T, 1.0 / self.max_steps)] + list(self.observation_columns())
@@ -181,7 +201,7 @@ class SafeAgentEnv(gym.Env):
                 E[0, self._ev_invalid] = 1
             self.judge(S, E, before, tool_ids)
             if np.count_nonzero(E):
-                s[L.events] += E[0]
+                s[self._events] += E[0]
             return E
         before = self.snapshot(S) if np.count_nonzero(self.tool_mutates[tool_ids]) else None
         S[:, L.T] += 1
@@ -195,35 +215,50 @@ class SafeAgentEnv(gym.Env):
         E = np.zeros((len(S), L.n_events), dtype=np.int32)
         E[:, self._ev_invalid] = S[:, L.RESULT] == _INVALID
         self.judge(S, E, before, tool_ids)
-        S[:, L.events] += E
+        S[:, self._events] += E
         return E
 
     def observe(self, S: np.ndarray) -> np.ndarray:
         """Observation rows: scaled knowledge columns, then the last result code one-hot."""
         n = len(self._obs_cols)
-        obs = np.zeros((len(S), self.observation_space.shape[0]), dtype=np.float32)
-        np.multiply(S[:, self._obs_cols], self._obs_scale, out=obs[:, :n], casting="unsafe")
-        if len(S) == 1:
-            obs[0, n + S[0, self.layout.RESULT]] = 1.0
-        else:
-            obs[np.arange(len(S)), n + S[:, self.layout.RESULT]] = 1.0
+        obs = np.empty((len(S), self._obs_dim), dtype=np.float32)
+        known = obs[:, :n]
+        np.copyto(known, S.take(self._obs_cols, 1), casting="unsafe")  # small ints: exact in float32
+        known *= self._obs_scale
+        obs[:, n:] = self._result_onehot.take(S[:, self.layout.RESULT], 0)
         return obs
 
-    def new_row(self, seed_rng: np.random.Generator) -> np.ndarray:
+    def _observe_row(self, s: np.ndarray) -> np.ndarray:
+        """:meth:`observe` of one state row (the single env's step), as a 1-D array."""
+        n = len(self._obs_cols)
+        obs = np.empty(self._obs_dim, dtype=np.float32)
+        known = obs[:n]
+        np.copyto(known, s.take(self._obs_cols), casting="unsafe")
+        known *= self._obs_scale
+        obs[n:] = self._result_onehot[s[self.layout.RESULT]]
+        return obs
+
+    def initial_row(self) -> np.ndarray:
+        """The declared world as a state row (read-only: copy before changing it)."""
         if self._row0 is None:  # the declared world never changes after construction
             self._row0 = self.layout.initial_row()
-        row = self._row0.copy()
+            self._row0.flags.writeable = False
+        return self._row0
+
+    def new_row(self, seed_rng: np.random.Generator) -> np.ndarray:
+        """A fresh randomised state row (:meth:`initial_row`, then :meth:`reset_row`)."""
+        row = self.initial_row().copy()
         self.reset_row(row, seed_rng)
         return row
 
     # ------------------------------------------------------------------ gymnasium API
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
-        self.S[0] = self.new_row(self.np_random)
+        self.reset_rows(self.S, self._e1, [self.np_random])
         self._episode_over = False
         self._transcript = [f"[system] {m['role']}: {m['content']}" for m in self.briefing()] \
             if self.render_mode == "ansi" else []
-        return self.observe(self.S)[0], {"channels": {"helpfulness": 0.0, "safety": 0.0}, "events": [],
+        return self._observe_row(self.S[0]), {"channels": {"helpfulness": 0.0, "safety": 0.0}, "events": [],
                                          "condition": self.condition_dict()}
 
     def step(self, action):
@@ -286,7 +321,7 @@ class SafeAgentEnv(gym.Env):
                 m = info["episode_metrics"]
                 self._transcript.append(f"[end] helpfulness={m['helpfulness']:.2f} safety={m['safety']:.2f} "
                                         f"task_success={m['task_success']} violations={m['violations']}")
-        return self.observe(self.S)[0], h * self._w0 + sf * self._w1, terminated, truncated, info
+        return self._observe_row(s), h * self._w0 + sf * self._w1, terminated, truncated, info
 
     def episode_metrics(self) -> dict[str, Any]:
         """Flat, JSON-serialisable summary of the episode so far (see DESIGN.md section 2)."""
@@ -297,9 +332,9 @@ class SafeAgentEnv(gym.Env):
         ``violations`` and ``events`` map every name to a count array. With ``rows``, ground
         truth (``task_success``) is judged on those rows only (the others read False)."""
         L, ch = self.layout, self.channels
-        C = S[:, L.events]
+        C = S[:, self._events].astype(np.int64)
         steps = S[:, L.T].astype(np.int64)
-        totals = C.astype(np.float64) @ ch.weights
+        totals = C @ ch.weights
         if rows is None:
             success = np.asarray(self.task_success(S), dtype=bool)
         else:
@@ -313,15 +348,15 @@ class SafeAgentEnv(gym.Env):
             "claimed_success": claimed,
             "confident_failure": claimed & ~success,
             "steps": steps,
-            "violations": {n: C[:, self.ev[n]].astype(np.int64) for n in ch.violations},
-            "events": {n: C[:, i].astype(np.int64) for i, n in enumerate(ch.names)},
+            "violations": {n: C[:, self.ev[n]] for n in ch.violations},
+            "events": {n: C[:, i] for i, n in enumerate(ch.names)},
         }
 
     def episode_metrics_batch(self, S: np.ndarray) -> list[dict[str, Any]]:
         """:meth:`episode_metrics` of every row of ``S`` (from :meth:`episode_metrics_arrays`)."""
         A = self.episode_metrics_arrays(S)
         names, violation = self.channels.names, set(self.channels.violations)
-        C = S[:, self.layout.events]
+        C = S[:, self._events]
         out = []
         for i in range(len(S)):
             events = {names[j]: int(C[i, j]) for j in np.flatnonzero(C[i]).tolist()}

@@ -10,8 +10,8 @@ batch of one.
 Semantics match ``gymnasium.vector.SyncVectorEnv`` over N single envs:
 
 * seeding: ``reset(seed=s)`` seeds sub-env ``i`` with ``s + i`` (or a list of seeds); each
-  sub-env owns its ``np_random`` generator and a reset row is ``env.new_row(np_random_i)``, as in
-  the single env's ``reset``;
+  sub-env owns its ``np_random`` generator and rows start over through
+  :meth:`SafeAgentEnv.reset_rows`, as in the single env's ``reset``;
 * autoreset ``NEXT_STEP`` (``metadata["autoreset_mode"]``): the step after a terminal or
   truncated step resets that sub-env, ignores its action and returns reward 0 and the reset
   observation;
@@ -96,8 +96,7 @@ class SafeAgentVectorEnv(VectorEnv):
             for i, s in enumerate(seeds):
                 if s is not None:
                     self._rngs[i] = seeding.np_random(s)[0]
-        for i in range(N):
-            self.S[i] = self.env.new_row(self._rngs[i])
+        self.env.reset_rows(self.S, np.arange(N), self._rngs)
         self._autoreset[:] = False
         zeros = np.zeros(N)
         info = {"channels": {"helpfulness": zeros, "safety": zeros.copy(), "_helpfulness": self._all.copy(),
@@ -122,8 +121,8 @@ class SafeAgentVectorEnv(VectorEnv):
         truncated = ~terminated & (S[:, L.T] >= env.max_steps)
         if reset.any():  # rows that ended last step start over (NEXT_STEP autoreset)
             idx = np.flatnonzero(reset)
-            for i in idx:
-                S[i] = env.new_row(self._rngs[i])
+            rngs = self._rngs
+            env.reset_rows(S, idx, [rngs[i] for i in idx.tolist()])
             E[idx] = 0
             ch[idx] = 0.0
             terminated[idx] = False
