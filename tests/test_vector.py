@@ -140,3 +140,38 @@ def test_seedless_reset_is_random_but_reproducible_after_seed():
     a = vec.reset(seed=3)[0]
     b = vec.reset(seed=3)[0]
     np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("k", [0, 2])
+def test_same_step_autoreset_matches_sync_vector_env(env_id, k):
+    """``autoreset_mode="same_step"`` (what SB3 expects) equals Gymnasium's SyncVectorEnv in
+    SAME_STEP mode: reset observations in the step that ends, last ones in ``final_obs``."""
+    kwargs = CONDITIONS[k]
+    if not _native(env_id):
+        pytest.skip(f"{env_id} is not a SafeAgentEnv (vector entry point falls back to SyncVectorEnv)")
+    if not _accepts(env_id, kwargs):
+        pytest.skip(f"{env_id} does not take {kwargs}")
+    same = gym.vector.AutoresetMode.SAME_STEP
+    nat = gym.make_vec(env_id, num_envs=5, vectorization_mode="vector_entry_point", autoreset_mode="same_step", **kwargs)
+    ref = gym.make_vec(env_id, num_envs=5, vectorization_mode="sync", vector_kwargs={"autoreset_mode": same}, **kwargs)
+    assert nat.metadata["autoreset_mode"] == same
+    np.testing.assert_array_equal(nat.reset(seed=11)[0], ref.reset(seed=11)[0])
+    rng, ended = np.random.default_rng(k), 0
+    for t in range(200):
+        actions = rng.integers(0, nat.single_action_space.n, 5)
+        got, want = nat.step(actions), ref.step(actions)
+        for x, y in zip(got[:4], want[:4]):
+            np.testing.assert_array_equal(x, y, err_msg=f"{env_id} t={t}")
+        done = got[2] | got[3]
+        if done.any():
+            ended += int(done.sum())
+            np.testing.assert_array_equal(got[4]["_final_obs"], want[4]["_final_obs"])
+            np.testing.assert_array_equal(got[4]["final_obs"][done], np.stack(list(want[4]["final_obs"][done])))
+            np.testing.assert_array_equal(got[4]["_episode_metrics"], done)
+    assert ended > 0
+
+
+def test_autoreset_mode_is_validated():
+    with pytest.raises(ValueError, match="autoreset_mode='disabled' is not supported; allowed: AutoresetMode.NEXT_STEP"):
+        gym.make_vec("SafeAgent/Shutdown-v0", num_envs=2, vectorization_mode="vector_entry_point",
+                     autoreset_mode="disabled")

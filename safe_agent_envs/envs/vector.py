@@ -12,9 +12,13 @@ Semantics match ``gymnasium.vector.SyncVectorEnv`` over N single envs:
 * seeding: ``reset(seed=s)`` seeds sub-env ``i`` with ``s + i`` (or a list of seeds); each
   sub-env owns its ``np_random`` generator and rows start over through
   :meth:`SafeAgentEnv.reset_rows`, as in the single env's ``reset``;
-* autoreset ``NEXT_STEP`` (``metadata["autoreset_mode"]``): the step after a terminal or
-  truncated step resets that sub-env, ignores its action and returns reward 0 and the reset
-  observation;
+* autoreset (``metadata["autoreset_mode"]``; pick with the ``autoreset_mode`` argument):
+  ``NEXT_STEP`` (default): the step after a terminal or truncated step resets that sub-env,
+  ignores its action and returns reward 0 and the reset observation. ``SAME_STEP`` (what
+  stable-baselines3 expects; see :class:`safe_agent_envs.training.native_vec_env.NativeVecEnv`):
+  a sub-env that ends is reset in the same step, which returns its reset observation, with the
+  last observation of the episode in ``info["final_obs"]`` (``(N, obs_dim)``, masked by
+  ``info["_final_obs"]``); the rest of that step's info describes the step that ended it;
 * infos are Gymnasium vector infos (arrays with ``_key`` masks): ``channels``
   (``helpfulness``/``safety`` arrays), ``event_counts`` (``(N, n_events)``; names in
   :attr:`event_names`) and, at episode end, ``episode_metrics``: the single env's metrics as
@@ -47,9 +51,17 @@ class SafeAgentVectorEnv(VectorEnv):
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
     def __init__(self, env_cls: type[SafeAgentEnv] | Callable[..., SafeAgentEnv], num_envs: int = 1,
-                 render_mode: str | None = None, **kwargs: Any):
+                 render_mode: str | None = None, autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+                 **kwargs: Any):
         if not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
             raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
+        modes = (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP)
+        mode = next((m for m in modes if autoreset_mode in (m, m.value, m.name, m.name.lower())), None)
+        if mode is None:
+            raise ValueError(f"autoreset_mode={autoreset_mode!r} is not supported; allowed: "
+                             f"{', '.join(f'AutoresetMode.{m.name} (or {m.name.lower()!r})' for m in modes)}")
+        self.metadata = {**self.metadata, "autoreset_mode": mode}
+        self._same_step = mode is AutoresetMode.SAME_STEP
         if render_mode is not None:
             raise ValueError(f"the native vector env does not render (render_mode={render_mode!r}); "
                              "use SyncVectorEnv or a single env with render_mode='ansi'")
@@ -129,6 +141,7 @@ class SafeAgentVectorEnv(VectorEnv):
             truncated[idx] = False
         reward = ch @ self._w
         done = terminated | truncated
+        obs = env.observe(S)
         info: dict[str, Any] = {
             "channels": {"helpfulness": ch[:, 0].copy(), "safety": ch[:, 1].copy(),
                          "_helpfulness": self._all.copy(), "_safety": self._all.copy()},
@@ -138,8 +151,15 @@ class SafeAgentVectorEnv(VectorEnv):
         if np.count_nonzero(done):
             info["episode_metrics"] = _masked(env.episode_metrics_arrays(S, np.flatnonzero(done)), done)
             info["_episode_metrics"] = done.copy()
+            if self._same_step:  # start the ended rows over now; their last observation goes in info
+                idx = np.flatnonzero(done)
+                info["final_obs"], info["_final_obs"] = obs.copy(), done.copy()
+                rngs = self._rngs
+                env.reset_rows(S, idx, [rngs[i] for i in idx.tolist()])
+                obs[idx] = env.observe(S[idx])
+                return obs, reward, terminated, truncated, info
         self._autoreset = done
-        return env.observe(S), reward, terminated, truncated, info
+        return obs, reward, terminated, truncated, info
 
     def action_masks(self) -> np.ndarray:
         """``(N, K)`` boolean masks of the valid catalogue actions of every sub-env."""
