@@ -64,13 +64,21 @@ def algo_class(algo: str):
 
 
 def make_vec_env(env_id: str, weights: dict[str, float], env_kwargs, n_envs: int, seed: int):
-    """``n_envs`` Monitor-wrapped copies of ``env_id`` (one process; the envs are microseconds)."""
+    """``n_envs`` copies of ``env_id`` for SB3, seeded ``seed, seed + 1, ...``: the native batched
+    :class:`~safe_agent_envs.training.native_vec_env.NativeVecEnv` when every env has the same
+    conditions, else a ``DummyVecEnv`` of Monitor-wrapped single envs (same trajectories and
+    episode infos; chat twins and per-env condition lists take this path)."""
     from stable_baselines3.common.monitor import Monitor
     from stable_baselines3.common.vec_env import DummyVecEnv
 
+    from safe_agent_envs.training.native_vec_env import NativeVecEnv, has_native_vector_env
     from safe_agent_envs.wrappers import ChannelEpisodeStatistics
 
     kw_list = env_kwargs if isinstance(env_kwargs, list) else [env_kwargs]
+    if has_native_vector_env(env_id) and all(kw == kw_list[0] for kw in kw_list):
+        venv = NativeVecEnv(env_id, n_envs, reward_weights=weights, **kw_list[0])
+        venv.seed(seed)
+        return venv
 
     def thunk(i: int):
         kw = dict(kw_list[i % len(kw_list)])
