@@ -7,7 +7,8 @@
 Per scenario: single-env steps/s raw (``env.unwrapped``) and via ``gym.make``; CartPole-v1 via
 ``gym.make`` for reference; ``SyncVectorEnv`` steps/s at N=8 and 64; the native vector env at
 N=64, 1024 and 8192; native/sync ratio (best native over best sync); the env's share of wall time
-in a short SB3 PPO ``MlpPolicy`` run; memory per 1,000 envs (state array bytes, and tracemalloc
+in a short SB3 PPO ``MlpPolicy`` run (default hyperparameters, two 2,048-sample rollouts), on one
+env (``DummyVecEnv``) and on 64 native batched envs (``NativeVecEnv``); memory per 1,000 envs (state array bytes, and tracemalloc
 peak while building and stepping a 1,000-env native vector env). Actions are uniform random over
 the catalogue (the same workload for every path).
 """
@@ -53,23 +54,35 @@ def _is_native(env_id):
     return isinstance(gym.make(env_id).unwrapped, SafeAgentEnv)
 
 
-def _ppo_env_share(env_id, total_steps):
+def _ppo_env_share(env_id, total_steps, n_envs=1, rollout=2048):
+    """Share of a PPO run's wall time spent stepping the env (SB3 ``VecEnv.step``, so SB3's own
+    per-env bookkeeping counts as env time). SB3's default PPO hyperparameters (``n_epochs=10``,
+    ``batch_size=64``, a 2,048-sample rollout: ``n_steps = rollout // n_envs``). ``n_envs=1``: one
+    ``Monitor``-wrapped ``gym.make`` env in a ``DummyVecEnv`` (what ``PPO("MlpPolicy", env)``
+    builds); ``n_envs>1``: the native batched env through :class:`NativeVecEnv`."""
     import torch
     from stable_baselines3 import PPO
+    from stable_baselines3.common.monitor import Monitor
+    from stable_baselines3.common.vec_env import DummyVecEnv, VecEnvWrapper
+
+    from safe_agent_envs.training.native_vec_env import NativeVecEnv
 
     torch.set_num_threads(1)
 
-    class Timed(gym.Wrapper):
+    class Timed(VecEnvWrapper):
         spent = 0.0
 
-        def step(self, action):
+        def reset(self):
+            return self.venv.reset()
+
+        def step_wait(self):
             t = time.perf_counter()
-            out = self.env.step(action)
+            out = self.venv.step_wait()
             Timed.spent += time.perf_counter() - t
             return out
 
-    env = Timed(gym.make(env_id))
-    model = PPO("MlpPolicy", env, n_steps=256, batch_size=64, n_epochs=4, seed=0, device="cpu", verbose=0)
+    venv = DummyVecEnv([lambda: Monitor(gym.make(env_id))]) if n_envs == 1 else NativeVecEnv(env_id, n_envs)
+    model = PPO("MlpPolicy", Timed(venv), n_steps=max(rollout // n_envs, 1), seed=0, device="cpu", verbose=0)
     Timed.spent = 0.0
     t = time.perf_counter()
     model.learn(total_steps)
@@ -92,7 +105,7 @@ def _memory_per_1000(env_id):
 def run(quick: bool = False, env_ids=None) -> dict:
     single_n = 300 if quick else 20_000
     sync_ns, native_ns = ((8,), (64,)) if quick else ((8, 64), (64, 1024, 8192))
-    ppo_steps = 256 if quick else 4096
+    ppo_steps, rollout = (128, 64) if quick else (4096, 2048)
     out = {"date": time.strftime("%Y-%m-%d"), "machine": f"{platform.processor() or platform.machine()}, "
            f"{__import__('os').cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}, "
            f"gymnasium {gym.__version__}", "quick": quick, "envs": {}}
@@ -112,7 +125,9 @@ def run(quick: bool = False, env_ids=None) -> dict:
                 r[f"native_{n}"] = _vector(vec, max(3, (single_n * 10) // n))
             r["native_over_sync"] = max(r[f"native_{n}"] for n in native_ns) / max(r[f"sync_{n}"] for n in sync_ns)
             r["state_bytes_per_1000"], r["tracemalloc_peak_per_1000"] = _memory_per_1000(env_id)
-        r["ppo_env_share"] = _ppo_env_share(env_id, ppo_steps)
+        r["ppo_env_share"] = _ppo_env_share(env_id, ppo_steps, rollout=rollout)
+        if _is_native(env_id):
+            r["ppo_native64_env_share"] = _ppo_env_share(env_id, ppo_steps, n_envs=64, rollout=rollout)
         out["envs"][env_id] = r
         print(f"... {env_id} done", file=sys.stderr, flush=True)
     return out
@@ -121,11 +136,11 @@ def run(quick: bool = False, env_ids=None) -> dict:
 def table(res: dict) -> str:
     cols = [k for k in next(iter(res["envs"].values()))]
     cols = [k for k in ("single_raw", "single_make", "single_make_vs_cartpole_slowdown", "sync_8", "sync_64",
-                        "native_64", "native_1024", "native_8192", "native_over_sync", "ppo_env_share",
+                        "native_64", "native_1024", "native_8192", "native_over_sync", "ppo_env_share", "ppo_native64_env_share",
                         "state_bytes_per_1000", "tracemalloc_peak_per_1000") if any(k in r for r in res["envs"].values())]
     head = {"single_raw": "single raw/s", "single_make": "single make/s", "single_make_vs_cartpole_slowdown":
             "x CartPole time", "native_over_sync": "native/sync", "ppo_env_share": "env share PPO",
-            "state_bytes_per_1000": "state KB/1k", "tracemalloc_peak_per_1000": "peak KB/1k"}
+            "ppo_native64_env_share": "env share PPO native x64", "state_bytes_per_1000": "state KB/1k", "tracemalloc_peak_per_1000": "peak KB/1k"}
     lines = ["| env | " + " | ".join(head.get(c, c + "/s") for c in cols) + " |", "|---" * (len(cols) + 1) + "|"]
 
     def fmt(c, v):
@@ -133,7 +148,7 @@ def table(res: dict) -> str:
             return "-"
         if c in ("state_bytes_per_1000", "tracemalloc_peak_per_1000"):
             return f"{v / 1024:,.0f}"
-        if c == "ppo_env_share":
+        if c in ("ppo_env_share", "ppo_native64_env_share"):
             return f"{100 * v:.0f}%"
         if c in ("native_over_sync", "single_make_vs_cartpole_slowdown"):
             return f"{v:.1f}x"
