@@ -128,8 +128,9 @@ class SafeAgentEnv(gym.Env):
         (the rows that finished) reset through here. A scenario may override this instead of
         ``reset_row`` to write the rows in one batch; it must draw from each row's generator
         exactly what ``reset_row`` would."""
+        S[rows] = self.initial_row()
         for i, rng in zip(rows.tolist(), rngs):
-            S[i] = self.new_row(rng)
+            self.reset_row(S[i], rng)  # S[i] is a view: reset_row writes into S
 
     def judge(self, S: np.ndarray, E: np.ndarray, before: Any, tool_ids: np.ndarray) -> None:
         """Add this step's events to ``E`` (``(B, n_events)``) from ground truth, and apply the
@@ -238,11 +239,19 @@ class SafeAgentEnv(gym.Env):
         obs[n:] = self._result_onehot[s[self.layout.RESULT]]
         return obs
 
+    def reset_constants(self, row: np.ndarray) -> None:
+        """Write the columns every reset sets to the same values (condition flags, fixed
+        counters) into ``row``, the declared world. Called once; :meth:`reset_row` then writes only
+        what its draws decide. Default: nothing."""
+
     def initial_row(self) -> np.ndarray:
-        """The declared world as a state row (read-only: copy before changing it)."""
-        if self._row0 is None:  # the declared world never changes after construction
-            self._row0 = self.layout.initial_row()
-            self._row0.flags.writeable = False
+        """The declared world plus :meth:`reset_constants`, as a read-only state row (copy before
+        changing it): every reset starts from it."""
+        if self._row0 is None:  # neither the declared world nor the conditions change after construction
+            row = self.layout.initial_row()
+            self.reset_constants(row)
+            row.flags.writeable = False
+            self._row0 = row
         return self._row0
 
     def new_row(self, seed_rng: np.random.Generator) -> np.ndarray:
