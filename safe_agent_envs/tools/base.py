@@ -6,15 +6,21 @@ A :class:`Tool` has
   OpenAI function-calling format;
 * ``resolve``: turns validated arguments into small integers (path ids, process slots, values)
   against a :class:`~safe_agent_envs.world.layout.Layout`;
-* ``op``: the transition, written once over a batch: ``op(L, S, e, a)`` updates rows ``e`` of the
-  ``(B, D)`` state ``S`` in place, with integer arguments ``a`` of shape ``(len(e), 3)``, and sets
-  each row's result code;
+* ``op``: the transition, written once over a batch: ``op(L, S, e, a)`` updates rows ``e`` (sorted
+  and unique, as ``np.flatnonzero`` gives) of the ``(B, D)`` state ``S`` in place, with integer
+  arguments ``a`` of shape ``(len(e), 3)``, and sets each row's result code. The single env is
+  the batch of one row (``e == [0]``); the vector env passes the rows that chose the tool;
 * ``render``: the text an LLM sees for one env's result;
 * ``mutates``: whether the tool can change files, processes, config or memory (read-only tools
   say ``False``, so steps that only read skip the scenario's before/after snapshot).
 
 A catalogue action is a tool plus pre-resolved integer arguments, so the single env, the vector
 env and a JSON tool call all run the same ``op``.
+
+Ops index the state through :func:`rows`, :func:`at` and :func:`put`, which pick numpy's cheap
+form for the batch at hand (each numpy call costs about a microsecond on one row, so on the
+single env the number of calls is the cost): a slice instead of a row gather when ``e`` is every
+row, and flat ``take``/``put`` on a one-row batch.
 """
 
 from __future__ import annotations
@@ -127,5 +133,48 @@ def parse_tool_call(call: Any, tools: dict[str, Tool]) -> tuple[Tool, ToolArgs]:
     return tool, args
 
 
+def rows(S: np.ndarray, e: np.ndarray) -> slice | np.ndarray:
+    """Row index of rows ``e`` (sorted, unique) for column reads and writes: ``S[rows(S, e), col]``.
+
+    When ``e`` is every row (always, on the single env) it is the slice ``:``, so reads are
+    views and nothing is gathered. Since a read may be a view, never read it after writing the
+    same cells."""
+    return slice(None) if len(e) == len(S) else e
+
+
+def at(S: np.ndarray, e: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``S[e, cols]``: cell ``cols[i]`` of row ``e[i]`` (``cols`` may also be ``(len(e), k)``,
+    with ``e[:, None]``). On one row the flat index is the column: a ``take``."""
+    if len(S) == 1:
+        return S.take(cols)
+    return S[e[:, None], cols] if cols.ndim == 2 else S[e, cols]
+
+
+def put(S: np.ndarray, e: np.ndarray, cols: np.ndarray, values: Any) -> None:
+    """``S[e, cols] = values``: the write form of :func:`at` (``values`` one per cell, or a scalar)."""
+    if len(S) == 1:
+        S.put(cols, values)
+    elif cols.ndim == 2:
+        S[e[:, None], cols] = values
+    else:
+        S[e, cols] = values
+
+
+def set_where(S: np.ndarray, r: slice | np.ndarray, cols: slice, mask: np.ndarray, value: Any) -> None:
+    """``S[r, cols] = np.where(mask, value, S[r, cols])`` for ``r`` from :func:`rows` and a slice
+    of columns (when ``r`` is a slice too, the block is a view and is changed in place)."""
+    block = S[r, cols]
+    block[mask] = value
+    if not isinstance(r, slice):
+        S[r, cols] = block
+
+
+def pick(M: np.ndarray, i: np.ndarray) -> np.ndarray:
+    """``M[arange(len(M)), i]``: entry ``i[j]`` of each row ``j`` of a 2-D array."""
+    if len(M) == 1:
+        return M.take(i)
+    return M[np.arange(len(M)), i]
+
+
 def set_result(L: Layout, S: np.ndarray, e: np.ndarray, code: np.ndarray | int) -> None:
-    S[e, L.RESULT] = code
+    S[rows(S, e), L.RESULT] = code

@@ -13,8 +13,9 @@ import posixpath
 import numpy as np
 from pydantic import Field
 
-from safe_agent_envs.tools.base import Tool, ToolArgs
-from safe_agent_envs.world.layout import K_ABSENT, K_PRESENT, R, Layout, split_host
+from safe_agent_envs.tools.base import Tool, ToolArgs, at, pick, put, rows, set_where
+from safe_agent_envs.world.layout import (A_READONLY, A_UNREACHABLE, A_WRITABLE, FILE_FIELDS, K_ABSENT, K_PRESENT,
+                                          R, Layout, split_host)
 from safe_agent_envs.world.spec import EXEC, OWNER, READ, WRITE
 
 OK, NOT_FOUND, PERM, RO, CONN, NO_SPACE = (R[k] for k in (
@@ -24,173 +25,235 @@ PathStr = Field(min_length=1, max_length=512, description="Absolute path, or hos
 
 
 # -- batched helpers ------------------------------------------------------------------------------
+# Positions of the fields in a row of ``Layout.file_cols``.
+_EXISTS, _PATH, _MODE, _CONTENT, _PROV, _MTIME, _K_SEEN, _K_READ = range(len(FILE_FIELDS))
+assert FILE_FIELDS[_K_READ] == "k_read"
+
+
+def _rule_table(rule) -> np.ndarray:
+    """A file op's checks as one table of result codes, indexed ``[access class of the path,
+    file found, file mode & 15]``, from ``rule(access, found, mode) -> code``."""
+    return np.array([[[rule(acc, found, mode) for mode in range(16)] for found in (False, True)]
+                     for acc in range(4)], dtype=np.int32)
+
+
+def _read_rule(acc, found, mode):
+    if acc == A_UNREACHABLE:
+        return CONN
+    if not found:
+        return NOT_FOUND
+    return OK if mode & READ else PERM
+
+
+def _modify_rule(acc, found, mode):
+    """Change or remove an existing file. ``ok`` on a silent read-only mount means: answer ok,
+    change nothing (ops change only paths of access class ``A_WRITABLE``)."""
+    if acc == A_UNREACHABLE:
+        return CONN
+    if not found:
+        return NOT_FOUND
+    if acc == A_READONLY:
+        return RO
+    return OK if mode & WRITE else PERM
+
+
+def _create_rule(acc, found, mode):
+    """``write_file``: as :func:`_modify_rule`, but writing a new path creates the file."""
+    return OK if not found and acc != A_UNREACHABLE else _modify_rule(acc, found, mode)
+
+
+def _chmod_rule(acc, found, mode):
+    if acc == A_UNREACHABLE:
+        return CONN
+    if not found:
+        return NOT_FOUND
+    if not mode & OWNER:
+        return PERM
+    return RO if acc == A_READONLY else OK
+
+
+READ_CODES, MODIFY_CODES, CREATE_CODES, CHMOD_CODES = map(_rule_table, (_read_rule, _modify_rule, _create_rule,
+                                                                        _chmod_rule))
+# the destination of a move or copy, by its access class (checked once the source is ok)
+DEST_CODES = np.array([OK, OK, RO, CONN], dtype=np.int32)
+_NOT_FOUND_OR_OK, _NO_SPACE_OR_OK, _CONN_OR_OK = (np.array([c, OK], dtype=np.int32) for c in (NOT_FOUND, NO_SPACE,
+                                                                                             CONN))
+
+
+def _result(L: Layout, table: np.ndarray, p: np.ndarray, found: np.ndarray, mode) -> tuple[np.ndarray, np.ndarray]:
+    """Result code of a file op on path ``p`` from its rule table, and the path's access class."""
+    acc = L.path_access.take(p)
+    return table[acc, found.view(np.uint8), mode & 15], acc
+
+
 def find(L: Layout, S: np.ndarray, e: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Slot of the existing file at path ``p`` in each row ``e``, and whether there is one."""
-    hit = (S[e[:, None], L.path] == p[:, None]) & (S[e[:, None], L.exists] == 1)
-    return hit.argmax(1), hit.any(1)
+    """Slot of the existing file at path ``p`` in each row ``e`` (slot 0 where there is none), and
+    whether there is one."""
+    r = rows(S, e)
+    hit = (S[r, L.span.path] == p[:, None]) & (S[r, L.span.exists] == 1)
+    f = hit.argmax(1)
+    return f, pick(hit, f)
 
 
 def free_slot(L: Layout, S: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """First unused spare file slot in each row, and whether there is one."""
-    free = S[e[:, None], L.exists[L.n_static_files:]] == 0
-    return free.argmax(1) + L.n_static_files, free.any(1)
+    free = S[rows(S, e), L.span.exists][:, L.n_static_files:] == 0
+    f = free.argmax(1)
+    return f + L.n_static_files, pick(free, f)
 
 
-def _write_check(L: Layout, S: np.ndarray, e, f, found, p) -> np.ndarray:
-    """Result code of modifying the file at ``p`` (slot ``f`` when ``found``), before the change.
-    ``ok`` on a silent read-only mount means: answer ok, change nothing (callers check
-    ``L.path_readonly``)."""
-    writable = (S[e, L.mode[f]] & WRITE) != 0
-    code = np.where(found & ~writable, PERM, OK)
-    code = np.where(L.path_readonly[p] & ~L.path_silent[p], RO, code)
-    code = np.where(~found, NOT_FOUND, code)
-    return np.where(~L.path_reachable[p], CONN, code)
+def _file_mode(L: Layout, S: np.ndarray, e, f) -> np.ndarray:
+    return at(S, e, L.mode.take(f))
 
 
-def _place(L: Layout, S: np.ndarray, e, p, content, prov, mode, mtime) -> np.ndarray:
+def _place(L: Layout, S: np.ndarray, e, p, content, prov, mode, mtime, hit=None) -> np.ndarray:
     """Put a file at path ``p`` in rows ``e``: overwrite the one there or take a spare slot.
-    Returns the result code (``no_space`` when no slot is free)."""
-    f, found = find(L, S, e, p)
-    spare, has_spare = free_slot(L, S, e)
-    slot = np.where(found, f, spare)
-    ok = found | has_spare
-    e2, s2 = e[ok], slot[ok]
-    S[e2, L.exists[s2]] = 1
-    S[e2, L.path[s2]] = p[ok]
-    S[e2, L.content[s2]] = content[ok]
-    S[e2, L.prov[s2]] = prov[ok]
-    S[e2, L.mode[s2]] = mode[ok]
-    S[e2, L.mtime[s2]] = mtime[ok]
-    S[e2, L.k_seen[s2]] = K_PRESENT
-    return np.where(ok, OK, NO_SPACE)
+    ``hit`` is :func:`find`'s answer for these rows, if the caller has it. Returns the result
+    code (``no_space`` when no slot is free)."""
+    f, found = find(L, S, e, p) if hit is None else hit
+    if np.count_nonzero(found) == len(found):
+        slot, ok = f, found
+    else:
+        spare, has_spare = free_slot(L, S, e)
+        slot, ok = np.where(found, f, spare), found | has_spare
+    fields = np.empty((_K_READ, len(e)), dtype=S.dtype)  # every field but k_read, in FILE_FIELDS order
+    fields[_EXISTS], fields[_PATH], fields[_MODE], fields[_CONTENT] = 1, p, mode, content
+    fields[_PROV], fields[_MTIME], fields[_K_SEEN] = prov, mtime, K_PRESENT
+    put(S, e[ok], L.file_cols[slot[ok], :_K_READ], fields.T[ok])
+    return _NO_SPACE_OR_OK.take(ok)
 
 
 def _now(L: Layout, S: np.ndarray, e) -> np.ndarray:
-    return S[e, L.T] + L.spec.extra.get("clock_start", 1000)
-
-
-# -- ops ------------------------------------------------------------------------------------------
-def op_list(L, S, e, a):
-    d = a[:, 0]
-    paths = S[e[:, None], L.path]
-    in_dir = (L.path_dir[paths] == d[:, None]) & (S[e[:, None], L.exists] == 1) & (paths >= 0)
-    reach = L.dir_reachable[d]
-    seen = S[e[:, None], L.k_seen]
-    new = np.where(in_dir, K_PRESENT, np.where((seen == K_PRESENT) & (S[e[:, None], L.exists] == 0), K_ABSENT, seen))
-    S[e[:, None], L.k_seen] = np.where(reach[:, None], new, seen)
-    S[e, L.RESULT] = np.where(reach, OK, CONN)
-
-
-def op_read(L, S, e, a):
-    p = a[:, 0]
-    f, found = find(L, S, e, p)
-    readable = (S[e, L.mode[f]] & READ) != 0
-    code = np.where(~found, NOT_FOUND, np.where(readable, OK, PERM))
-    code = np.where(L.path_reachable[p], code, CONN)
-    S[e[found], L.k_seen[f[found]]] = K_PRESENT
-    ok = code == OK
-    S[e[ok], L.k_read[f[ok]]] = 1
-    _mark_absent(L, S, e[code == NOT_FOUND], p[code == NOT_FOUND])
-    S[e, L.RESULT] = code
+    return S[rows(S, e), L.T] + L.spec.extra.get("clock_start", 1000)
 
 
 def _mark_absent(L, S, e, p):
     """The agent looked at path ``p`` and found nothing: slots last seen there are now absent."""
     if len(e):
-        there = (S[e[:, None], L.path] == p[:, None]) & (S[e[:, None], L.exists] == 0)
-        S[e[:, None], L.k_seen] = np.where(there, K_ABSENT, S[e[:, None], L.k_seen])
+        r = rows(S, e)
+        there = (S[r, L.span.path] == p[:, None]) & (S[r, L.span.exists] == 0)
+        set_where(S, r, L.span.k_seen, there, K_ABSENT)
+
+
+def _look(L, S, e, p, f, found, code):
+    """What looking at path ``p`` teaches: the file found is present, a path not found is absent."""
+    put(S, e[found], L.k_seen.take(f[found]), K_PRESENT)
+    missing = code == NOT_FOUND
+    if np.count_nonzero(missing):
+        _mark_absent(L, S, e[missing], p[missing])
+
+
+# -- ops ------------------------------------------------------------------------------------------
+def op_list(L, S, e, a):
+    d = a[:, 0]
+    r = rows(S, e)
+    paths, ex = S[r, L.span.path], S[r, L.span.exists]
+    reach = L.dir_reachable.take(d)[:, None]
+    listed = (L.path_dir.take(paths) == d[:, None]) & (ex == 1) & (paths >= 0) & reach
+    gone = (S[r, L.span.k_seen] == K_PRESENT) & (ex == 0) & reach  # seen before, not there now
+    set_where(S, r, L.span.k_seen, gone, K_ABSENT)
+    set_where(S, r, L.span.k_seen, listed, K_PRESENT)
+    S[r, L.RESULT] = _CONN_OR_OK.take(reach[:, 0])
+
+
+def op_read(L, S, e, a):
+    p = a[:, 0]
+    f, found = find(L, S, e, p)
+    code, _ = _result(L, READ_CODES, p, found, _file_mode(L, S, e, f))
+    _look(L, S, e, p, f, found, code)
+    ok = code == OK
+    put(S, e[ok], L.k_read.take(f[ok]), 1)
+    S[rows(S, e), L.RESULT] = code
 
 
 def op_stat(L, S, e, a):
     p = a[:, 0]
     f, found = find(L, S, e, p)
-    code = np.where(L.path_reachable[p], np.where(found, OK, NOT_FOUND), CONN)
-    S[e[found], L.k_seen[f[found]]] = K_PRESENT
-    _mark_absent(L, S, e[code == NOT_FOUND], p[code == NOT_FOUND])
-    S[e, L.RESULT] = code
+    code, _ = _result(L, READ_CODES, p, found, READ)  # stat needs no permission
+    _look(L, S, e, p, f, found, code)
+    S[rows(S, e), L.RESULT] = code
 
 
 def op_write(L, S, e, a):
     p, content = a[:, 0], a[:, 1]
     f, found = find(L, S, e, p)
-    code = _write_check(L, S, e, f, found, p)
-    code = np.where(code == NOT_FOUND, OK, code)  # writing a new path creates the file
-    change = (code == OK) & ~L.path_readonly[p]
+    mode = _file_mode(L, S, e, f)
+    code, acc = _result(L, CREATE_CODES, p, found, mode)
+    change = (code == OK) & (acc == A_WRITABLE)
     if np.count_nonzero(change):
-        ec = e[change]
-        code[change] = _place(L, S, ec, p[change], content[change], L.content_prov[content[change]],
-                              np.where(found[change], S[ec, L.mode[f[change]]], OWNER | READ | WRITE),
-                              _now(L, S, ec))
-    S[e, L.RESULT] = code
+        ec, fc, kept = e[change], f[change], found[change]
+        code[change] = _place(L, S, ec, p[change], content[change], L.content_prov.take(content[change]),
+                              np.where(kept, mode[change], OWNER | READ | WRITE), _now(L, S, ec), (fc, kept))
+    S[rows(S, e), L.RESULT] = code
 
 
 def op_delete(L, S, e, a):
     p = a[:, 0]
     f, found = find(L, S, e, p)
-    code = _write_check(L, S, e, f, found, p)
-    change = (code == OK) & ~L.path_readonly[p]
-    trash = L.path_trash[p]
-    soft = change & (trash >= 0)
-    S[e[soft], L.path[f[soft]]] = trash[soft]
-    hard = change & (trash < 0)
-    S[e[hard], L.exists[f[hard]]] = 0
-    S[e[change], L.k_seen[f[change]]] = K_ABSENT
-    S[e, L.RESULT] = code
+    code, acc = _result(L, MODIFY_CODES, p, found, _file_mode(L, S, e, f))
+    change = (code == OK) & (acc == A_WRITABLE)
+    if np.count_nonzero(change):
+        ec, fc, trash = e[change], f[change], L.path_trash.take(p[change])
+        soft = trash >= 0  # to the trash: only the path changes
+        put(S, ec[soft], L.path.take(fc[soft]), trash[soft])
+        put(S, ec[~soft], L.exists.take(fc[~soft]), 0)
+        put(S, ec, L.k_seen.take(fc), K_ABSENT)
+    S[rows(S, e), L.RESULT] = code
 
 
 def op_move(L, S, e, a):
     src, dst = a[:, 0], a[:, 1]
     f, found = find(L, S, e, src)
-    code = _write_check(L, S, e, f, found, src)
-    dst_blocked = L.path_readonly[dst] & ~L.path_silent[dst]
-    code = np.where((code == OK) & dst_blocked, RO, code)
-    code = np.where((code == OK) & ~L.path_reachable[dst], CONN, code)
-    change = (code == OK) & ~L.path_readonly[src] & ~L.path_readonly[dst] & (src != dst)
+    code, acc = _result(L, MODIFY_CODES, src, found, _file_mode(L, S, e, f))
+    change = (code == OK) & (acc == A_WRITABLE)
+    dst_acc = L.path_access.take(dst)
+    code = np.where(code == OK, DEST_CODES.take(dst_acc), code)
+    change &= (dst_acc == A_WRITABLE) & (src != dst)
     if np.count_nonzero(change):
         ec, fc, dc = e[change], f[change], dst[change]
         g, occupied = find(L, S, ec, dc)  # moving onto an existing file replaces it
-        S[ec[occupied], L.exists[g[occupied]]] = 0
-        S[ec, L.path[fc]] = dc
-        S[ec, L.k_seen[fc]] = K_PRESENT
-    S[e, L.RESULT] = code
+        put(S, ec[occupied], L.exists.take(g[occupied]), 0)
+        put(S, ec, L.path.take(fc), dc)
+        put(S, ec, L.k_seen.take(fc), K_PRESENT)
+    S[rows(S, e), L.RESULT] = code
 
 
 def op_copy(L, S, e, a):
     src, dst = a[:, 0], a[:, 1]
     f, found = find(L, S, e, src)
-    readable = (S[e, L.mode[f]] & READ) != 0
-    code = np.where(~found, NOT_FOUND, np.where(readable, OK, PERM))
-    code = np.where(L.path_reachable[src], code, CONN)
-    code = np.where((code == OK) & L.path_readonly[dst] & ~L.path_silent[dst], RO, code)
-    code = np.where((code == OK) & ~L.path_reachable[dst], CONN, code)
-    change = (code == OK) & ~L.path_readonly[dst]
+    code, _ = _result(L, READ_CODES, src, found, _file_mode(L, S, e, f))
+    dst_acc = L.path_access.take(dst)
+    code = np.where(code == OK, DEST_CODES.take(dst_acc), code)
+    change = (code == OK) & (dst_acc == A_WRITABLE)
     if np.count_nonzero(change):
-        ec, fc = e[change], f[change]
-        code[change] = _place(L, S, ec, dst[change], S[ec, L.content[fc]], S[ec, L.prov[fc]],
-                              (S[ec, L.mode[fc]] & (READ | WRITE | EXEC)) | OWNER, S[ec, L.mtime[fc]])
-    S[e, L.RESULT] = code
+        ec = e[change]
+        F = at(S, ec, L.file_cols[f[change]])  # the source file's fields
+        code[change] = _place(L, S, ec, dst[change], F[:, _CONTENT], F[:, _PROV],
+                              (F[:, _MODE] & (READ | WRITE | EXEC)) | OWNER, F[:, _MTIME])
+    S[rows(S, e), L.RESULT] = code
+
+
+def _chmod(L, S, e, p, mode, f, found):
+    """Set the mode of the file at ``p`` (slot ``f`` when ``found``) to ``mode``'s rwx bits."""
+    code, acc = _result(L, CHMOD_CODES, p, found, _file_mode(L, S, e, f))
+    change = (code == OK) & (acc == A_WRITABLE)
+    put(S, e[change], L.mode.take(f[change]), (mode[change] & (READ | WRITE | EXEC)) | OWNER)
+    S[rows(S, e), L.RESULT] = code
 
 
 def op_chmod(L, S, e, a):
-    p, mode = a[:, 0], a[:, 1]
-    f, found = find(L, S, e, p)
-    owner = (S[e, L.mode[f]] & OWNER) != 0
-    code = np.where(~found, NOT_FOUND, np.where(owner, OK, PERM))
-    code = np.where(L.path_reachable[p], code, CONN)
-    code = np.where((code == OK) & L.path_readonly[p] & ~L.path_silent[p], RO, code)
-    change = (code == OK) & ~L.path_readonly[p]
-    S[e[change], L.mode[f[change]]] = (mode[change] & (READ | WRITE | EXEC)) | OWNER
-    S[e, L.RESULT] = code
+    p = a[:, 0]
+    _chmod(L, S, e, p, a[:, 1], *find(L, S, e, p))
 
 
 def op_touch(L, S, e, a):
     """Set a file's modification time (re-timestamping). Argument 1 is the new time."""
     p, t = a[:, 0], a[:, 1]
     f, found = find(L, S, e, p)
-    code = _write_check(L, S, e, f, found, p)
-    change = (code == OK) & ~L.path_readonly[p]
-    S[e[change], L.mtime[f[change]]] = t[change]
-    S[e, L.RESULT] = code
+    code, acc = _result(L, MODIFY_CODES, p, found, _file_mode(L, S, e, f))
+    change = (code == OK) & (acc == A_WRITABLE)
+    put(S, e[change], L.mtime.take(f[change]), t[change])
+    S[rows(S, e), L.RESULT] = code
 
 
 # -- argument models, resolvers, renderers --------------------------------------------------------
@@ -323,16 +386,15 @@ def render_plain(what_attr: str, ok_text: str):
 
 def chmod_op(L, S, e, a):
     """chmod with symbolic modes applied to the current mode (see :func:`resolve_chmod`)."""
-    spec = a[:, 1]
+    p, spec = a[:, 0], a[:, 1]
+    f, found = find(L, S, e, p)
     symbolic = (spec & 256) != 0
     if np.count_nonzero(symbolic):
-        f, found = find(L, S, e, a[:, 0])
-        cur = np.where(found, S[e, L.mode[f]] & (READ | WRITE | EXEC), 0)
+        cur = np.where(found, _file_mode(L, S, e, f) & (READ | WRITE | EXEC), 0)
         rwx = spec & 7
         new = np.where(spec & 16, cur | rwx, np.where(spec & 32, cur & ~rwx, rwx))
-        a = a.copy()
-        a[:, 1] = np.where(symbolic, new, spec)
-    op_chmod(L, S, e, a)
+        spec = np.where(symbolic, new, spec)
+    _chmod(L, S, e, p, spec, f, found)
 
 
 FILE_TOOLS = (

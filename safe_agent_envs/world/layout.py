@@ -3,8 +3,9 @@
 The state of B envs is one ``int32`` array of shape ``(B, D)``. A :class:`Layout` knows which
 columns hold what (``layout.exists[f]`` is the column of file slot ``f``'s existence flag, and so
 on), and the static name tables (paths, directories, mounts, servers, contents) that turn ids back
-into text for LLMs. Slices of columns are numpy index arrays, so one fancy-index reads a field of
-every file of every env at once.
+into text for LLMs. Each group of columns is a numpy index array (``layout.path``) and, being
+contiguous, also a slice (``layout.span.path``): ``S[:, layout.span.path]`` reads the field of every
+file of every env as a view, without a gather.
 
 Paths created by free-form tool calls (an LLM writing to a new path) are interned at run time;
 only the env that made them sees them (each env owns its layout copy).
@@ -13,6 +14,7 @@ only the env that made them sees them (each env owns its layout copy).
 from __future__ import annotations
 
 import posixpath
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -34,6 +36,13 @@ R = {name: i for i, name in enumerate(RESULT_NAMES)}
 
 # File knowledge values (what the agent has seen, not what is true).
 K_UNKNOWN, K_PRESENT, K_ABSENT = 0, 1, 2
+
+# Access class of a path (``Layout.path_access``): what writing there does. A path on a server has
+# no mount, so "read-only" and "unreachable" never overlap.
+A_WRITABLE, A_SILENT_RO, A_READONLY, A_UNREACHABLE = 0, 1, 2, 3
+
+# The per-file field groups, in column order (``Layout.file_cols`` has one column per field).
+FILE_FIELDS = ("exists", "path", "mode", "content", "prov", "mtime", "k_seen", "k_read")
 
 
 def split_host(path: str) -> tuple[str, str]:
@@ -76,6 +85,10 @@ class Layout:
         self.n_actions = n_actions
         self.acted = self._cols(n_actions)  # catalogue action k has returned ok this episode
         self.width = self._next
+        # every column group as a slice too; file_cols[f] holds file slot f's FILE_FIELDS columns
+        self.span = SimpleNamespace(**{name: slice(int(cols[0]), int(cols[-1]) + 1) if len(cols) else slice(0, 0)
+                                       for name, cols in vars(self).items() if isinstance(cols, np.ndarray)})
+        self.file_cols = np.stack([getattr(self, name) for name in FILE_FIELDS], 1)
 
         # name tables
         self.mounts: tuple[MountSpec, ...] = tuple(sorted(spec.mounts, key=lambda m: -len(m.prefix)))
@@ -172,6 +185,8 @@ class Layout:
         self.path_silent = silent[self.path_mount]
         reachable = [True] + [s.reachable for s in self.spec.servers] + [False]
         self.path_reachable = np.asarray(reachable, dtype=bool)[self.path_host]  # host -1 -> False
+        self.path_access = np.select([~self.path_reachable, self.path_readonly & ~self.path_silent, self.path_readonly],
+                                     [A_UNREACHABLE, A_READONLY, A_SILENT_RO], A_WRITABLE).astype(np.intp)
         self.dir_reachable = np.asarray(self._dir_reachable, dtype=bool)
         self.content_prov = np.asarray(self._content_prov, dtype=np.int32)
         self.content_tag = np.asarray(self._content_tag, dtype=np.int32)
