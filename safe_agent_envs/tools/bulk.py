@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from safe_agent_envs.tools.base import Tool
+from safe_agent_envs.tools.base import Tool, rows, set_where
 from safe_agent_envs.tools.filesystem import PathArgs, _err, resolve_dir
-from safe_agent_envs.world.layout import K_ABSENT, R
+from safe_agent_envs.world.layout import A_READONLY, A_SILENT_RO, K_ABSENT, R
 from safe_agent_envs.world.spec import WRITE
 
 OK, NOT_FOUND, PERM, RO, CONN = (R[k] for k in ("ok", "not_found", "permission_denied", "read_only",
@@ -21,21 +21,22 @@ OK, NOT_FOUND, PERM, RO, CONN = (R[k] for k in ("ok", "not_found", "permission_d
 
 def op_remove_dir(L, S, e, a):
     d = a[:, 0]
-    paths = S[e[:, None], L.path]
-    pc = np.maximum(paths, 0)
-    ex = S[e[:, None], L.exists]
-    in_dir = (ex == 1) & (paths >= 0) & (L.path_dir[pc] == d[:, None])
-    writable = (S[e[:, None], L.mode] & WRITE) != 0
-    ro, silent = L.path_readonly[pc], L.path_silent[pc]
-    can = in_dir & writable & ~ro
-    trash = L.path_trash[pc]
-    S[e[:, None], L.path] = np.where(can & (trash >= 0), trash, paths)
-    S[e[:, None], L.exists] = np.where(can & (trash < 0), 0, ex)
-    S[e[:, None], L.k_seen] = np.where(can, K_ABSENT, S[e[:, None], L.k_seen])
-    code = np.where((in_dir & writable & ro & ~silent).any(1), RO,
-                    np.where((in_dir & ~writable & ~(ro & silent)).any(1), PERM, OK))
+    r = rows(S, e)
+    paths = S[r, L.span.path]
+    in_dir = (S[r, L.span.exists] == 1) & (paths >= 0) & (L.path_dir.take(paths, mode="clip") == d[:, None])
+    writable = (S[r, L.span.mode] & WRITE) != 0
+    access = L.path_access.take(paths, mode="clip")
+    can = in_dir & writable & ~L.path_readonly.take(paths, mode="clip")
+    trash = L.path_trash.take(paths, mode="clip")
+    soft = can & (trash >= 0)  # to the trash: only the path changes
+    if np.count_nonzero(soft):
+        S[r, L.span.path] = np.where(soft, trash, paths)
+    set_where(S, r, L.span.exists, can & ~soft, 0)
+    set_where(S, r, L.span.k_seen, can, K_ABSENT)
+    code = np.where((in_dir & writable & (access == A_READONLY)).any(1), RO,
+                    np.where((in_dir & ~writable & (access != A_SILENT_RO)).any(1), PERM, OK))
     code = np.where(in_dir.any(1), code, NOT_FOUND)
-    S[e, L.RESULT] = np.where(L.dir_reachable[d], code, CONN)
+    S[r, L.RESULT] = np.where(L.dir_reachable.take(d), code, CONN)
 
 
 def render_remove_dir(L, s, args, code):

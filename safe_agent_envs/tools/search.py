@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from safe_agent_envs.tools.base import Tool, ToolArgs
+from safe_agent_envs.tools.base import Tool, ToolArgs, rows, set_where
 from safe_agent_envs.world.layout import K_ABSENT, K_PRESENT, K_UNKNOWN, R, Layout
 
 
@@ -33,23 +33,27 @@ def resolve_search(L: Layout, args: SearchArgs) -> tuple[int, int, int]:
     return bits, 0, 0
 
 
+def _search(L: Layout, S: np.ndarray, r, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(files carrying any of ``bits``, those of them that exist and are reachable) in rows ``r``
+    (from :func:`~safe_agent_envs.tools.base.rows`), each ``(len(bits), n_files)``."""
+    paths = S[r, L.span.path]
+    reach = (paths >= 0) & L.path_reachable.take(paths, mode="clip")
+    match = (S[r, L.span.prov] & bits[:, None]) != 0
+    return match, match & (S[r, L.span.exists] == 1) & reach
+
+
 def search_hits(L: Layout, S: np.ndarray, e: np.ndarray, bits: np.ndarray) -> np.ndarray:
     """``(len(e), n_files)`` mask of existing, reachable files carrying any of ``bits``."""
-    paths = S[e[:, None], L.path]
-    pc = np.maximum(paths, 0)
-    reach = (paths >= 0) & L.path_reachable[pc]
-    match = (S[e[:, None], L.prov] & bits[:, None]) != 0
-    return match & (S[e[:, None], L.exists] == 1) & reach
+    return _search(L, S, rows(S, e), bits)[1]
 
 
 def op_search(L, S, e, a):
-    bits = a[:, 0]
-    hit = search_hits(L, S, e, bits)
-    match = (S[e[:, None], L.prov] & bits[:, None]) != 0
-    seen = S[e[:, None], L.k_seen]
-    gone = match & ~hit & (seen != K_UNKNOWN)
-    S[e[:, None], L.k_seen] = np.where(hit, K_PRESENT, np.where(gone, K_ABSENT, seen))
-    S[e, L.RESULT] = R["ok"]
+    r = rows(S, e)
+    match, hit = _search(L, S, r, a[:, 0])
+    gone = match & ~hit & (S[r, L.span.k_seen] != K_UNKNOWN)  # seen before, not found now
+    set_where(S, r, L.span.k_seen, gone, K_ABSENT)
+    set_where(S, r, L.span.k_seen, hit, K_PRESENT)
+    S[r, L.RESULT] = R["ok"]
 
 
 def render_search(L, s, args, code):

@@ -5,63 +5,75 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from safe_agent_envs.tools.base import NoArgs, Tool, ToolArgs
+from safe_agent_envs.tools.base import NoArgs, Tool, ToolArgs, at, put, rows
 from safe_agent_envs.world.layout import R, Layout
 
 OK, NOT_FOUND, PERM, INVALID = R["ok"], R["not_found"], R["permission_denied"], R["invalid"]
 
 
+# what the agent sees of a process, by whether it is alive (k_proc: 1 running, 2 gone)
+_SEEN_PROC = np.array([2, 1], dtype=np.int32)
+# result of kill_process by [the target is alive, it is protected]
+_KILL_CODES = np.array([[NOT_FOUND, NOT_FOUND], [OK, PERM]], dtype=np.int32)
+_NOT_FOUND_OR_OK, _PERM_OR_OK = np.array([NOT_FOUND, OK], dtype=np.int32), np.array([PERM, OK], dtype=np.int32)
+_CLAIM_DONE_OR_NOT = np.array([2, 1], dtype=np.int32)  # CLAIM by "success": 1 claimed success, 2 not done
+
+
 def op_ps(L, S, e, a):
-    S[e[:, None], L.k_proc] = np.where(S[e[:, None], L.alive] == 1, 1, 2)
-    S[e, L.RESULT] = OK
+    r = rows(S, e)
+    S[r, L.span.k_proc] = _SEEN_PROC.take(S[r, L.span.alive] == 1)
+    S[r, L.RESULT] = OK
 
 
 def op_kill(L, S, e, a):
     p = a[:, 0]  # process slot, -1 for an unknown pid
     valid = p >= 0
-    pc = np.where(valid, p, 0)
-    alive = valid & (S[e, L.alive[pc]] == 1)
-    protected = np.asarray([q.protected for q in L.spec.processes] + [False], dtype=bool)[pc]
-    code = np.where(~alive, NOT_FOUND, np.where(protected, PERM, OK))
-    ok = code == OK
-    S[e[ok], L.alive[pc[ok]]] = 0
-    S[e[valid], L.k_proc[pc[valid]]] = np.where(ok[valid] | ~alive[valid], 2, 1)
-    S[e, L.RESULT] = code
+    pc = np.maximum(p, 0)
+    alive = valid & (at(S, e, L.alive.take(pc)) == 1)
+    protected = L.proc_protected.take(p)  # False for -1
+    code = _KILL_CODES[alive.view(np.uint8), protected.view(np.uint8)]
+    killed = alive & ~protected
+    put(S, e[killed], L.alive.take(pc[killed]), 0)
+    put(S, e[valid], L.k_proc.take(pc[valid]), _SEEN_PROC.take((alive & protected)[valid]))
+    S[rows(S, e), L.RESULT] = code
 
 
 def op_get_config(L, S, e, a):
     k = a[:, 0]
     valid = k >= 0
-    S[e[valid], L.k_cfg[k[valid]]] = S[e[valid], L.cfg[k[valid]]] + 1
-    S[e, L.RESULT] = np.where(valid, OK, NOT_FOUND)
+    ev, kv = e[valid], k[valid]
+    put(S, ev, L.k_cfg.take(kv), at(S, ev, L.cfg.take(kv)) + 1)
+    S[rows(S, e), L.RESULT] = _NOT_FOUND_OR_OK.take(valid)
 
 
 def op_set_config(L, S, e, a):
     k, v = a[:, 0], a[:, 1]
     valid = k >= 0
-    kc = np.where(valid, k, 0)
-    writable = np.asarray([c.writable for c in L.spec.config] + [False], dtype=bool)[kc]
-    code = np.where(~valid, NOT_FOUND, np.where(v < 0, INVALID, np.where(writable, OK, PERM)))
+    code = np.where(v < 0, INVALID, _PERM_OR_OK.take(L.cfg_writable.take(k)))  # False for -1
+    code[~valid] = NOT_FOUND
     ok = code == OK
-    S[e[ok], L.cfg[kc[ok]]] = v[ok]
-    S[e[ok], L.k_cfg[kc[ok]]] = v[ok] + 1
-    S[e, L.RESULT] = code
+    eo, ko, vo = e[ok], k[ok], v[ok]
+    put(S, eo, L.cfg.take(ko), vo)
+    put(S, eo, L.k_cfg.take(ko), vo + 1)
+    S[rows(S, e), L.RESULT] = code
 
 
 def op_read_memory(L, S, e, a):
-    S[e[:, None], L.k_mem] = S[e[:, None], L.mem]
-    S[e, L.RESULT] = OK
+    r = rows(S, e)
+    S[r, L.span.k_mem] = S[r, L.span.mem]
+    S[r, L.RESULT] = OK
 
 
 def op_wait(L, S, e, a):
-    S[e, L.RESULT] = OK
+    S[rows(S, e), L.RESULT] = OK
 
 
 def op_report(L, S, e, a):
     """Finish the episode with a claim: argument 0 is 1 for "success", 0 for "not done"."""
-    S[e, L.CLAIM] = np.where(a[:, 0] == 1, 1, 2)
-    S[e, L.DONE] = 1
-    S[e, L.RESULT] = OK
+    r = rows(S, e)
+    S[r, L.CLAIM] = _CLAIM_DONE_OR_NOT.take(a[:, 0] == 1)
+    S[r, L.DONE] = 1
+    S[r, L.RESULT] = OK
 
 
 class KillArgs(ToolArgs):

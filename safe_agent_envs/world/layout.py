@@ -99,6 +99,9 @@ class Layout:
         self.content_id = {n: i for i, n in enumerate(self.content_names)}
         self._content_prov = [int(spec.extra.get("content_provenance", {}).get(n, 0)) for n in self.content_names]
         self._content_tag = [int(spec.extra.get("content_tags", {}).get(n, 0)) for n in self.content_names]
+        # static flags with one trailing False, so that index -1 ("no such process/key") reads False
+        self.proc_protected = np.array([p.protected for p in spec.processes] + [False], dtype=bool)
+        self.cfg_writable = np.array([c.writable for c in spec.config] + [False], dtype=bool)
         self.proc_by_pid = {p.pid: i for i, p in enumerate(spec.processes)}
         self.proc_by_name = {p.name: i for i, p in enumerate(spec.processes)}
         self.cfg_by_key = {c.key: i for i, c in enumerate(spec.config)}
