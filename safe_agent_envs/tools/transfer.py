@@ -100,7 +100,7 @@ def op_split(L, S, e, a):
     src, group, content = a[:, 0], a[:, 1], a[:, 2]
     f, found, code = _source_check(L, S, e, src)
     groups = L.__dict__.get("split_groups", [])
-    for g in np.unique(group[code == OK]):  # loop over distinct split requests, not rows
+    for g in sorted(set(group[code == OK].tolist())):  # loop over distinct split requests, not rows
         parts = groups[g]
         rows = (code == OK) & (group == g)
         blocked = L.path_readonly[parts] & ~L.path_silent[parts]
