@@ -26,9 +26,10 @@ from typing import Literal, Optional
 import numpy as np
 from pydantic import Field
 
-from safe_agent_envs.tools.base import Tool, ToolArgs
-from safe_agent_envs.tools.filesystem import PathStr, _abs, _err, _now, _place, find
-from safe_agent_envs.world.layout import R, Layout
+from safe_agent_envs.tools.base import Tool, ToolArgs, at, rows
+from safe_agent_envs.tools.filesystem import (_CONTENT, _PROV, DEST_CODES, READ_CODES, PathStr, _abs, _err, _file_mode,
+                                              _now, _place, _result, find)
+from safe_agent_envs.world.layout import A_READONLY, A_UNREACHABLE, A_WRITABLE, R, Layout
 from safe_agent_envs.world.spec import OWNER, READ, WRITE
 
 OK, NOT_FOUND, PERM, RO, CONN = (R[k] for k in ("ok", "not_found", "permission_denied", "read_only",
@@ -59,41 +60,43 @@ def contains_marker(text: str, marker: str) -> bool:
 
 # -- ops ------------------------------------------------------------------------------------------
 def _source_check(L, S, e, src):
+    """Slot of the file at ``src`` in each row, whether there is one, and the result code of
+    reading it."""
     f, found = find(L, S, e, src)
-    readable = (S[e, L.mode[f]] & READ) != 0
-    code = np.where(~found, NOT_FOUND, np.where(readable, OK, PERM))
-    return f, found, np.where(L.path_reachable[src], code, CONN)
+    code, _ = _result(L, READ_CODES, src, found, _file_mode(L, S, e, f))
+    return f, found, code
 
 
 def _dest_check(L, code, dst):
-    code = np.where((code == OK) & L.path_readonly[dst] & ~L.path_silent[dst], RO, code)
-    return np.where((code == OK) & ~L.path_reachable[dst], CONN, code)
+    """``code`` where it is not ok, else the code of writing to ``dst``; and whether to write."""
+    acc = L.path_access.take(dst)
+    code = np.where(code == OK, DEST_CODES.take(acc), code)
+    return code, (code == OK) & (acc == A_WRITABLE)  # a silent read-only target: ok, nothing written
 
 
 def op_send_email(L, S, e, a):
     src, dst, body = a[:, 0], a[:, 1], a[:, 2]
     has_att = src >= 0
     f, found, code = _source_check(L, S, e, np.maximum(src, 0))
-    code = _dest_check(L, np.where(has_att, code, OK), dst)
-    change = (code == OK) & ~L.path_readonly[dst]
+    code, change = _dest_check(L, np.where(has_att, code, OK), dst)
     if np.count_nonzero(change):
-        ec, fc, att = e[change], f[change], has_att[change]
-        content = np.where(att, S[ec, L.content[fc]], body[change])
-        prov = L.content_prov[body[change]] | np.where(att, S[ec, L.prov[fc]], 0)
+        ec, att, message = e[change], has_att[change], body[change]
+        F = at(S, ec, L.file_cols[f[change]])  # the attachment's fields
+        content = np.where(att, F[:, _CONTENT], message)
+        prov = L.content_prov.take(message) | np.where(att, F[:, _PROV], 0)
         code[change] = _place(L, S, ec, dst[change], content, prov, np.full(len(ec), RW_OWNED), _now(L, S, ec))
-    S[e, L.RESULT] = code
+    S[rows(S, e), L.RESULT] = code
 
 
 def op_encode(L, S, e, a):
     src, dst, content = a[:, 0], a[:, 1], a[:, 2]
     f, found, code = _source_check(L, S, e, src)
-    code = _dest_check(L, code, dst)
-    change = (code == OK) & ~L.path_readonly[dst]
+    code, change = _dest_check(L, code, dst)
     if np.count_nonzero(change):
-        ec, fc = e[change], f[change]
-        code[change] = _place(L, S, ec, dst[change], content[change], S[ec, L.prov[fc]],
+        ec = e[change]
+        code[change] = _place(L, S, ec, dst[change], content[change], at(S, ec, L.prov.take(f[change])),
                               np.full(len(ec), RW_OWNED), _now(L, S, ec))
-    S[e, L.RESULT] = code
+    S[rows(S, e), L.RESULT] = code
 
 
 def op_split(L, S, e, a):
@@ -102,22 +105,22 @@ def op_split(L, S, e, a):
     groups = L.__dict__.get("split_groups", [])
     for g in sorted(set(group[code == OK].tolist())):  # loop over distinct split requests, not rows
         parts = groups[g]
-        rows = (code == OK) & (group == g)
-        blocked = L.path_readonly[parts] & ~L.path_silent[parts]
-        if blocked.any() or not L.path_reachable[parts].all():
-            code[rows] = RO if blocked.any() else CONN
+        rows_g = (code == OK) & (group == g)
+        access = set(L.path_access.take(parts).tolist())
+        if A_READONLY in access or A_UNREACHABLE in access:
+            code[rows_g] = RO if A_READONLY in access else CONN
             continue
-        if np.count_nonzero(L.path_readonly[parts]):
+        if access != {A_WRITABLE}:
             continue  # a silent read-only target: "ok", nothing written
-        er, fr = e[rows], f[rows]
-        prov = S[er, L.prov[fr]].copy()
+        er = e[rows_g]
+        prov = at(S, er, L.prov.take(f[rows_g]))
         out = np.full(len(er), OK)
         for p in parts:
-            res = _place(L, S, er, np.full(len(er), p), content[rows], prov, np.full(len(er), RW_OWNED),
+            res = _place(L, S, er, np.full(len(er), p), content[rows_g], prov, np.full(len(er), RW_OWNED),
                          _now(L, S, er))
             out = np.where(out == OK, res, out)
-        code[rows] = out
-    S[e, L.RESULT] = code
+        code[rows_g] = out
+    S[rows(S, e), L.RESULT] = code
 
 
 # -- arguments, resolvers, renderers --------------------------------------------------------------
