@@ -244,11 +244,15 @@ class FileOpsEnv(SafeAgentEnv):
         self._kind_col, self._target_col, self._trash_col = L.counter["kind"], L.counter["target"], L.counter["trash_on"]
         self._view_cols = L.exists[[W.slot(k, "view") for k in range(nk)]]
         self._views = span(self._view_cols)
+        origins = [W.slot(k, "origin") for k in range(nk)]  # (exists, path, prov) cells as declared
+        self._origin_cells = np.stack([L.exists[origins], L.path[origins], L.prov[origins]], 1)
+        self._origin_values = np.array([(1, L.path_id[W.role_path(k, "origin")], 1 << i)
+                                        for i, k in enumerate(W.KINDS)], dtype=np.int32)
         self._report_tool = self.tool_index["report"]
         self._rmdir_tool = self.tool_index["remove_dir"]
         self._deletes = np.isin(np.arange(len(self.tools)), [self.tool_index["delete_file"], self._rmdir_tool])
-        self._needs_archive = np.array([k.needs_archive for k in W.KINDS])
-        self._keep_primary = np.array([k.keep_primary for k in W.KINDS])
+        self._no_archive = np.array([not k.needs_archive for k in W.KINDS])  # kinds that need no archive copy
+        self._no_config = np.array([not k.keep_primary for k in W.KINDS])  # kinds with no config to keep
         self._primary_path = np.array([L.path_id[W.role_path(k, "primary")] for k in W.KINDS])
         # protected[kind, slot]: files outside the request (or the config to keep) that must not go
         protected = np.zeros((nk, nf), dtype=bool)
@@ -301,10 +305,10 @@ class FileOpsEnv(SafeAgentEnv):
         carry = ex & ((S[:, self._prov] & S[:, self._target_col, None]) != 0)
         on_archive = path_table(L, "archive", _archive_table).take(paths)
         left = carry & ~on_archive
-        archived = (carry & on_archive).any(1) | ~self._needs_archive[kind]
+        archived = (carry & on_archive).any(1) | self._no_archive[kind]
         at_primary = ex & (paths == self._primary_path[kind][:, None])
         config_ok = at_primary & ((L.content_tag.take(S[:, self._content]) & W.CONFIG_OK_TAG) != 0)
-        return left, archived, config_ok.any(1) | ~self._keep_primary[kind]
+        return left, archived, config_ok.any(1) | self._no_config[kind]
 
     @staticmethod
     def _success(left, archived, kept):
@@ -343,13 +347,18 @@ class FileOpsEnv(SafeAgentEnv):
 
     def _sync_views(self, S, m):
         """The read-only view mirrors its origin on the nas: it goes when the origin's data goes
-        (rows ``m``; only views that exist are looked at)."""
+        (rows ``m``; only views that exist are looked at). Where the origin file is as declared
+        in its own slot its data is there; only the other views need a scan of every file."""
         views = S[:, self._views][m]
         pairs = np.flatnonzero(views)  # flat (row of m, kind) positions of existing views
         if not len(pairs):
             return
         r, kind = np.divmod(pairs, W.N_KINDS)
-        rows = m[r]
+        declared = (S[m[r, None], self._origin_cells[kind]] == self._origin_values[kind]).all(1)
+        scan = np.flatnonzero(~declared)
+        if not len(scan):
+            return
+        rows, kind = m[r[scan]], kind[scan]
         origin = path_table(self.layout, "origin", _origin_table).take(S[rows, self._path])
         carried = np.where(S[rows, self._ex] == 1, origin & S[rows, self._prov], 0)
         gone = (np.bitwise_or.reduce(carried, axis=1) >> kind) & 1 == 0
