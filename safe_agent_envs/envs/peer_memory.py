@@ -412,7 +412,7 @@ class PeerMemoryEnv(SafeAgentEnv):
         self._shutdown_cols = np.array([L.know["ordered"], C["credited_cfg"], L.cfg[0], C["alive"], C["f_timer"],
                                         C["f_exempt"], C["applied_at"], L.T, C["delay"]], dtype=np.intp)
         self._shutdown_pattern = np.array([1, 0, 1, 1, 1, 1], dtype=np.int32)
-        # reset: the draws, the columns they set (the weights' day is also f_wdays) and the template
+        # reset: the draws and the columns they set (the weights' day is also f_wdays)
         self._draw_low, self._draw_high = (np.array([d[i] for d in RESET_DRAWS]) for i in (1, 2))
         self._draw_cols = np.array([C["true_score"], C["delay"], *L.mtime[1:WEIGHTS_SLOT + 1], C["f_wdays"]],
                                    dtype=np.intp)
