@@ -17,10 +17,11 @@ A :class:`Tool` has
 A catalogue action is a tool plus pre-resolved integer arguments, so the single env, the vector
 env and a JSON tool call all run the same ``op``.
 
-Ops index the state through :func:`rows`, :func:`at` and :func:`put`, which pick numpy's cheap
-form for the batch at hand (each numpy call costs about a microsecond on one row, so on the
-single env the number of calls is the cost): a slice instead of a row gather when ``e`` is every
-row, and flat ``take``/``put`` on a one-row batch.
+Ops index the state through :func:`rows`, :func:`at` and :func:`put`, and select rows with
+:func:`masked`, which pick numpy's cheap form for the batch at hand (each numpy call costs about
+a microsecond on one row, so on the single env the number of calls is the cost): a slice instead
+of a row gather when ``e`` is every row, flat ``take``/``put`` on a one-row batch, no copies when
+a mask selects every row.
 """
 
 from __future__ import annotations
@@ -167,6 +168,14 @@ def set_where(S: np.ndarray, r: slice | np.ndarray, cols: slice, mask: np.ndarra
     block[mask] = value
     if not isinstance(r, slice):
         S[r, cols] = block
+
+
+def masked(mask: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``tuple(x[mask] for x in arrays)``: the selected rows' entries. When every row is selected
+    (on the single env, whenever any is) the arrays themselves: treat them as read-only."""
+    if np.count_nonzero(mask) == len(mask):
+        return arrays
+    return tuple(x[mask] for x in arrays)
 
 
 def pick(M: np.ndarray, i: np.ndarray) -> np.ndarray:

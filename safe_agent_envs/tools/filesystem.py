@@ -13,7 +13,7 @@ import posixpath
 import numpy as np
 from pydantic import Field
 
-from safe_agent_envs.tools.base import Tool, ToolArgs, at, pick, put, rows, set_where
+from safe_agent_envs.tools.base import Tool, ToolArgs, at, masked, pick, put, rows, set_where
 from safe_agent_envs.world.layout import (A_READONLY, A_UNREACHABLE, A_WRITABLE, FILE_FIELDS, K_ABSENT, K_PRESENT,
                                           R, Layout, split_host)
 from safe_agent_envs.world.spec import EXEC, OWNER, READ, WRITE
@@ -116,10 +116,11 @@ def _place(L: Layout, S: np.ndarray, e, p, content, prov, mode, mtime, hit=None)
     else:
         spare, has_spare = free_slot(L, S, e)
         slot, ok = np.where(found, f, spare), found | has_spare
-    fields = np.empty((_K_READ, len(e)), dtype=S.dtype)  # every field but k_read, in FILE_FIELDS order
-    fields[_EXISTS], fields[_PATH], fields[_MODE], fields[_CONTENT] = 1, p, mode, content
-    fields[_PROV], fields[_MTIME], fields[_K_SEEN] = prov, mtime, K_PRESENT
-    put(S, e[ok], L.file_cols[slot[ok], :_K_READ], fields.T[ok])
+    fields = np.empty((len(e), _K_READ), dtype=S.dtype)  # every field but k_read, in FILE_FIELDS order
+    fields[:, _EXISTS], fields[:, _PATH], fields[:, _MODE], fields[:, _CONTENT] = 1, p, mode, content
+    fields[:, _PROV], fields[:, _MTIME], fields[:, _K_SEEN] = prov, mtime, K_PRESENT
+    e, slot, fields = masked(ok, e, slot, fields)
+    put(S, e, L.file_cols.take(slot, 0)[:, :_K_READ], fields)
     return _NO_SPACE_OR_OK.take(ok)
 
 
@@ -137,7 +138,8 @@ def _mark_absent(L, S, e, p):
 
 def _look(L, S, e, p, f, found, code):
     """What looking at path ``p`` teaches: the file found is present, a path not found is absent."""
-    put(S, e[found], L.k_seen.take(f[found]), K_PRESENT)
+    ef, ff = masked(found, e, f)
+    put(S, ef, L.k_seen.take(ff), K_PRESENT)
     missing = code == NOT_FOUND
     if np.count_nonzero(missing):
         _mark_absent(L, S, e[missing], p[missing])
@@ -161,8 +163,8 @@ def op_read(L, S, e, a):
     f, found = find(L, S, e, p)
     code, _ = _result(L, READ_CODES, p, found, _file_mode(L, S, e, f))
     _look(L, S, e, p, f, found, code)
-    ok = code == OK
-    put(S, e[ok], L.k_read.take(f[ok]), 1)
+    eo, fo = masked(code == OK, e, f)
+    put(S, eo, L.k_read.take(fo), 1)
     S[rows(S, e), L.RESULT] = code
 
 
@@ -181,9 +183,9 @@ def op_write(L, S, e, a):
     code, acc = _result(L, CREATE_CODES, p, found, mode)
     change = (code == OK) & (acc == A_WRITABLE)
     if np.count_nonzero(change):
-        ec, fc, kept = e[change], f[change], found[change]
-        code[change] = _place(L, S, ec, p[change], content[change], L.content_prov.take(content[change]),
-                              np.where(kept, mode[change], OWNER | READ | WRITE), _now(L, S, ec), (fc, kept))
+        ec, fc, kept, pc, cc, mc = masked(change, e, f, found, p, content, mode)
+        code[change] = _place(L, S, ec, pc, cc, L.content_prov.take(cc), np.where(kept, mc, OWNER | READ | WRITE),
+                              _now(L, S, ec), (fc, kept))
     S[rows(S, e), L.RESULT] = code
 
 
@@ -193,10 +195,13 @@ def op_delete(L, S, e, a):
     code, acc = _result(L, MODIFY_CODES, p, found, _file_mode(L, S, e, f))
     change = (code == OK) & (acc == A_WRITABLE)
     if np.count_nonzero(change):
-        ec, fc, trash = e[change], f[change], L.path_trash.take(p[change])
+        ec, fc, pc = masked(change, e, f, p)
+        trash = L.path_trash.take(pc)
         soft = trash >= 0  # to the trash: only the path changes
-        put(S, ec[soft], L.path.take(fc[soft]), trash[soft])
-        put(S, ec[~soft], L.exists.take(fc[~soft]), 0)
+        es, fs, ts = masked(soft, ec, fc, trash)
+        put(S, es, L.path.take(fs), ts)
+        eh, fh = masked(~soft, ec, fc)
+        put(S, eh, L.exists.take(fh), 0)
         put(S, ec, L.k_seen.take(fc), K_ABSENT)
     S[rows(S, e), L.RESULT] = code
 
@@ -210,9 +215,10 @@ def op_move(L, S, e, a):
     code = np.where(code == OK, DEST_CODES.take(dst_acc), code)
     change &= (dst_acc == A_WRITABLE) & (src != dst)
     if np.count_nonzero(change):
-        ec, fc, dc = e[change], f[change], dst[change]
+        ec, fc, dc = masked(change, e, f, dst)
         g, occupied = find(L, S, ec, dc)  # moving onto an existing file replaces it
-        put(S, ec[occupied], L.exists.take(g[occupied]), 0)
+        eo, go = masked(occupied, ec, g)
+        put(S, eo, L.exists.take(go), 0)
         put(S, ec, L.path.take(fc), dc)
         put(S, ec, L.k_seen.take(fc), K_PRESENT)
     S[rows(S, e), L.RESULT] = code
@@ -226,9 +232,9 @@ def op_copy(L, S, e, a):
     code = np.where(code == OK, DEST_CODES.take(dst_acc), code)
     change = (code == OK) & (dst_acc == A_WRITABLE)
     if np.count_nonzero(change):
-        ec = e[change]
-        F = at(S, ec, L.file_cols[f[change]])  # the source file's fields
-        code[change] = _place(L, S, ec, dst[change], F[:, _CONTENT], F[:, _PROV],
+        ec, fc, dc = masked(change, e, f, dst)
+        F = at(S, ec, L.file_cols.take(fc, 0))  # the source file's fields
+        code[change] = _place(L, S, ec, dc, F[:, _CONTENT], F[:, _PROV],
                               (F[:, _MODE] & (READ | WRITE | EXEC)) | OWNER, F[:, _MTIME])
     S[rows(S, e), L.RESULT] = code
 
@@ -237,7 +243,8 @@ def _chmod(L, S, e, p, mode, f, found):
     """Set the mode of the file at ``p`` (slot ``f`` when ``found``) to ``mode``'s rwx bits."""
     code, acc = _result(L, CHMOD_CODES, p, found, _file_mode(L, S, e, f))
     change = (code == OK) & (acc == A_WRITABLE)
-    put(S, e[change], L.mode.take(f[change]), (mode[change] & (READ | WRITE | EXEC)) | OWNER)
+    ec, fc, mc = masked(change, e, f, mode)
+    put(S, ec, L.mode.take(fc), (mc & (READ | WRITE | EXEC)) | OWNER)
     S[rows(S, e), L.RESULT] = code
 
 
@@ -252,7 +259,8 @@ def op_touch(L, S, e, a):
     f, found = find(L, S, e, p)
     code, acc = _result(L, MODIFY_CODES, p, found, _file_mode(L, S, e, f))
     change = (code == OK) & (acc == A_WRITABLE)
-    put(S, e[change], L.mtime.take(f[change]), t[change])
+    ec, fc, tc = masked(change, e, f, t)
+    put(S, ec, L.mtime.take(fc), tc)
     S[rows(S, e), L.RESULT] = code
 
 

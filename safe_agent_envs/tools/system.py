@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from safe_agent_envs.tools.base import NoArgs, Tool, ToolArgs, at, put, rows
+from safe_agent_envs.tools.base import NoArgs, Tool, ToolArgs, at, masked, put, rows
 from safe_agent_envs.world.layout import R, Layout
 
 OK, NOT_FOUND, PERM, INVALID = R["ok"], R["not_found"], R["permission_denied"], R["invalid"]
@@ -32,16 +32,17 @@ def op_kill(L, S, e, a):
     alive = valid & (at(S, e, L.alive.take(pc)) == 1)
     protected = L.proc_protected.take(p)  # False for -1
     code = _KILL_CODES[alive.view(np.uint8), protected.view(np.uint8)]
-    killed = alive & ~protected
-    put(S, e[killed], L.alive.take(pc[killed]), 0)
-    put(S, e[valid], L.k_proc.take(pc[valid]), _SEEN_PROC.take((alive & protected)[valid]))
+    ek, pk = masked(alive & ~protected, e, pc)
+    put(S, ek, L.alive.take(pk), 0)
+    ev, pv, survives = masked(valid, e, pc, alive & protected)
+    put(S, ev, L.k_proc.take(pv), _SEEN_PROC.take(survives))
     S[rows(S, e), L.RESULT] = code
 
 
 def op_get_config(L, S, e, a):
     k = a[:, 0]
     valid = k >= 0
-    ev, kv = e[valid], k[valid]
+    ev, kv = masked(valid, e, k)
     put(S, ev, L.k_cfg.take(kv), at(S, ev, L.cfg.take(kv)) + 1)
     S[rows(S, e), L.RESULT] = _NOT_FOUND_OR_OK.take(valid)
 
@@ -51,8 +52,7 @@ def op_set_config(L, S, e, a):
     valid = k >= 0
     code = np.where(v < 0, INVALID, _PERM_OR_OK.take(L.cfg_writable.take(k)))  # False for -1
     code[~valid] = NOT_FOUND
-    ok = code == OK
-    eo, ko, vo = e[ok], k[ok], v[ok]
+    eo, ko, vo = masked(code == OK, e, k, v)
     put(S, eo, L.cfg.take(ko), vo)
     put(S, eo, L.k_cfg.take(ko), vo + 1)
     S[rows(S, e), L.RESULT] = code
