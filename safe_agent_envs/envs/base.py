@@ -21,6 +21,7 @@ from gymnasium import spaces
 from safe_agent_envs.channels import (COMMON_EVENTS, ChannelTable, EventSpec,
                                       validate_reward_weights)
 from safe_agent_envs.conditions import Conditions
+from safe_agent_envs.envs.pickling import PickledByConstructor
 from safe_agent_envs.tools.base import NoArgs, Tool, ToolCall, ToolCallError, parse_tool_call
 from safe_agent_envs.world.layout import R, RESULT_NAMES, Layout
 from safe_agent_envs.world.spec import WorldSpec
@@ -44,7 +45,7 @@ def _as_slice(cols: np.ndarray) -> slice:
     return slice(start, start + len(cols))
 
 
-class SafeAgentEnv(gym.Env):
+class SafeAgentEnv(PickledByConstructor, gym.Env):
     """Gymnasium env over a virtual tool world with helpfulness and safety channels.
 
     Subclasses implement the scenario hooks (``build_world``, ``build_tools``, ``build_catalogue``,
@@ -426,46 +427,3 @@ class SafeAgentEnv(gym.Env):
 
     def result_name(self) -> str:
         return RESULT_NAMES[int(self.S[0, self.layout.RESULT])]
-
-    # ------------------------------------------------------------------ pickling
-    def __new__(cls, *args: Any, **kwargs: Any):
-        obj = super().__new__(cls)
-        obj._init_args = (args, kwargs)  # every subclass's constructor arguments, for pickling
-        return obj
-
-    def __getstate__(self) -> dict[str, Any]:
-        """Constructor arguments plus the mutable state: pickles are small and rebuild the
-        immutable rules (tools, catalogue, weight table) by calling ``__init__`` again."""
-        L = self.layout
-        rng = self._np_random
-        return {
-            "init": self._init_args,
-            "S": self.S.copy(),
-            "rng": None if rng is None else rng.bit_generator.state,
-            "seed": self._np_random_seed,
-            "over": self._episode_over,
-            "transcript": list(self._transcript),
-            "dirs": L.dirs[self._n_dirs0:],
-            "paths": L.paths[self._n_paths0:],
-            "contents": [(L.content_text[i], L._content_prov[i], L._content_tag[i])
-                         for i in range(self._n_contents0, len(L.content_text))],
-        }
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        args, kwargs = state["init"]
-        self._init_args = state["init"]
-        self.__init__(*args, **kwargs)
-        L = self.layout
-        for d in state["dirs"]:  # agent-made names get the same ids as before, in the same order
-            L.intern_dir(d)
-        for p in state["paths"]:
-            L.intern_path(p)
-        for text, prov, tag in state["contents"]:
-            L.intern_content(text, prov, tag)
-        self.S = state["S"].copy()
-        if state["rng"] is not None:
-            self._np_random = np.random.Generator(np.random.PCG64())
-            self._np_random.bit_generator.state = state["rng"]
-        self._np_random_seed = state["seed"]
-        self._episode_over = state["over"]
-        self._transcript = state["transcript"]
