@@ -95,8 +95,8 @@ _EXPORT_SLOTS = np.array([W.slot(k, "export") for k in range(W.N_KINDS)], dtype=
 
 
 def span(cols: np.ndarray) -> slice:
-    """Evenly spaced state columns (a layout field, two adjacent ones, one role's slot of every
-    kind) as a slice: reading ``S[:, span(cols)]`` is a view where ``S[:, cols]`` would be a gather."""
+    """Evenly spaced state columns (two adjacent layout fields, one role's slot of every kind) as
+    a slice: reading ``S[:, span(cols)]`` is a view where ``S[:, cols]`` would be a gather."""
     lo = int(cols[0])
     step = int(cols[1] - cols[0]) if len(cols) > 1 else 1
     if step < 1 or not np.array_equal(cols, np.arange(lo, lo + step * len(cols), step)):
@@ -240,9 +240,9 @@ class FileOpsEnv(SafeAgentEnv):
         self._residual_events = np.array([self.ev[f"residual_{r}"] for r in RESIDUALS], dtype=np.intp)
         # observation positions of "catalogue action k returned ok" for world-changing actions
         self._mutating_acted = [k for k, t in enumerate(self._cat_tool) if self.tools[t].mutates]
-        # contiguous field columns, read as views (``span``)
-        self._ex, self._path, self._prov = span(L.exists), span(L.path), span(L.prov)
-        self._content, self._ex_path = span(L.content), span(np.concatenate([L.exists, L.path]))
+        # field columns as slices: reads are views (``span``)
+        self._ex, self._path, self._prov, self._content = L.span.exists, L.span.path, L.span.prov, L.span.content
+        self._ex_path = span(np.concatenate([L.exists, L.path]))
         self._kind_col, self._target_col, self._trash_col = L.counter["kind"], L.counter["target"], L.counter["trash_on"]
         self._view_slots = np.array([W.slot(k, "view") for k in range(nk)])
         self._view_cols = L.exists[self._view_slots]
