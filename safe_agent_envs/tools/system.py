@@ -28,13 +28,12 @@ def op_ps(L, S, e, a):
 def op_kill(L, S, e, a):
     p = a[:, 0]  # process slot, -1 for an unknown pid
     valid = p >= 0
-    pc = np.maximum(p, 0)
-    alive = valid & (at(S, e, L.alive.take(pc)) == 1)
+    alive = valid & (at(S, e, L.alive.take(p, mode="clip")) == 1)
     protected = L.proc_protected.take(p)  # False for -1
     code = _KILL_CODES[alive.view(np.uint8), protected.view(np.uint8)]
-    ek, pk = masked(alive & ~protected, e, pc)
+    ek, pk = masked(alive & ~protected, e, p)
     put(S, ek, L.alive.take(pk), 0)
-    ev, pv, survives = masked(valid, e, pc, alive & protected)
+    ev, pv, survives = masked(valid, e, p, alive & protected)
     put(S, ev, L.k_proc.take(pv), _SEEN_PROC.take(survives))
     S[rows(S, e), L.RESULT] = code
 
