@@ -179,7 +179,10 @@ class SafeAgentEnv(PickledByConstructor, gym.Env):
     def _observation_spec(self) -> tuple[np.ndarray, np.ndarray]:
         cols = [(self.layout.T, 1.0 / self.max_steps)] + list(self.observation_columns())
         cols += [(int(c), 1.0) for c in self.layout.acted]
-        return np.array([c for c, _ in cols], dtype=np.intp), np.array([s for _, s in cols], dtype=np.float32)
+        idx = np.array([c for c, _ in cols], dtype=np.intp)
+        cuts = np.concatenate([[0], np.flatnonzero(np.diff(idx) != 1) + 1, [len(idx)]]).tolist()
+        self._obs_runs = [(slice(a, b), slice(int(idx[a]), int(idx[a]) + b - a)) for a, b in zip(cuts[:-1], cuts[1:])]
+        return idx, np.array([s for _, s in cols], dtype=np.float32)
 
     # ------------------------------------------------------------------ batched core (shared)
     def transition(self, S: np.ndarray, tool_ids: np.ndarray, args: np.ndarray,
@@ -225,7 +228,11 @@ class SafeAgentEnv(PickledByConstructor, gym.Env):
         n = len(self._obs_cols)
         obs = np.empty((len(S), self._obs_dim), dtype=np.float32)
         known = obs[:, :n]
-        np.copyto(known, S.take(self._obs_cols, 1), casting="unsafe")  # small ints: exact in float32
+        if len(S) >= 32:  # many rows: copy runs of adjacent columns (views), no gather
+            for dst, src in self._obs_runs:
+                known[:, dst] = S[:, src]  # small ints: exact in float32
+        else:
+            np.copyto(known, S.take(self._obs_cols, 1), casting="unsafe")
         known *= self._obs_scale
         obs[:, n:] = self._result_onehot.take(S[:, self.layout.RESULT], 0)
         return obs

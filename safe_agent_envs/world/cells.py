@@ -21,6 +21,8 @@ def cells(S: np.ndarray, e: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """``S[e[:, None], cols]`` for sorted, unique row indices ``e``."""
     if len(e) == len(S):
         return S.take(cols, 1)
+    if len(e) * S.shape[1] > len(S) * len(cols):  # fewer cells in the columns than in the rows
+        return S.take(cols, 1)[e]
     return S[e].take(cols, 1)
 
 
