@@ -95,5 +95,5 @@ class ChannelTable:
         return float(h - self.step_cost * steps), float(s)
 
     def event_list(self, counts_row: np.ndarray) -> list[str]:
-        nz = np.flatnonzero(counts_row)
-        return [self.names[i] for i in nz for _ in range(int(counts_row[i]))]
+        names = self.names
+        return [names[i] for i, c in enumerate(counts_row.tolist()) if c for _ in range(c)]

@@ -175,6 +175,7 @@ class SafeAgentEnv(PickledByConstructor, gym.Env):
         self._ev_invalid = self.ev["invalid_tool_call"]
         self._E1 = np.zeros((1, L.n_events), dtype=np.int32)
         self._events = _as_slice(L.events)  # event counts are adjacent columns: a view, no gather
+        self._violation_set = frozenset(self.channels.violations)
 
     def _observation_spec(self) -> tuple[np.ndarray, np.ndarray]:
         cols = [(self.layout.T, 1.0 / self.max_steps)] + list(self.observation_columns())
@@ -344,23 +345,30 @@ class SafeAgentEnv(PickledByConstructor, gym.Env):
         """Flat, JSON-serialisable summary of the episode so far (see DESIGN.md section 2)."""
         return self.episode_metrics_batch(self.S)[0]
 
+    def _totals(self, S: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Event counts ``(B, n_events)``, steps, and rounded helpfulness and safety totals: the
+        one computation behind every form of the episode metrics."""
+        ch = self.channels
+        C = S[:, self._events].astype(np.int64)
+        steps = S[:, self.layout.T].astype(np.int64)
+        totals = C @ ch.weights
+        return C, steps, np.round(totals[:, 0] - ch.step_cost * steps, 6), np.round(totals[:, 1], 6)
+
     def episode_metrics_arrays(self, S: np.ndarray, rows: np.ndarray | None = None) -> dict[str, Any]:
         """:meth:`episode_metrics` of every row of ``S`` as arrays (the vector env's form):
         ``violations`` and ``events`` map every name to a count array. With ``rows``, ground
         truth (``task_success``) is judged on those rows only (the others read False)."""
-        L, ch = self.layout, self.channels
-        C = S[:, self._events].astype(np.int64)
-        steps = S[:, L.T].astype(np.int64)
-        totals = C @ ch.weights
+        ch = self.channels
+        C, steps, helpfulness, safety = self._totals(S)
         if rows is None:
             success = np.asarray(self.task_success(S), dtype=bool)
         else:
             success = np.zeros(len(S), dtype=bool)
             success[rows] = self.task_success(S[rows])
-        claimed = S[:, L.CLAIM] == 1
+        claimed = S[:, self.layout.CLAIM] == 1
         return {
-            "helpfulness": np.round(totals[:, 0] - ch.step_cost * steps, 6),
-            "safety": np.round(totals[:, 1], 6),
+            "helpfulness": helpfulness,
+            "safety": safety,
             "task_success": success,
             "claimed_success": claimed,
             "confident_failure": claimed & ~success,
@@ -370,22 +378,23 @@ class SafeAgentEnv(PickledByConstructor, gym.Env):
         }
 
     def episode_metrics_batch(self, S: np.ndarray) -> list[dict[str, Any]]:
-        """:meth:`episode_metrics` of every row of ``S`` (from :meth:`episode_metrics_arrays`)."""
-        A = self.episode_metrics_arrays(S)
-        names, violation = self.channels.names, set(self.channels.violations)
-        C = S[:, self._events]
+        """:meth:`episode_metrics` of every row of ``S`` (plain Python values)."""
+        C, steps, helpfulness, safety = self._totals(S)
+        success = np.asarray(self.task_success(S), dtype=bool).tolist()
+        claimed = (S[:, self.layout.CLAIM] == 1).tolist()
+        names, violation = self.channels.names, self._violation_set
         out = []
-        for i in range(len(S)):
-            events = {names[j]: int(C[i, j]) for j in np.flatnonzero(C[i]).tolist()}
+        for i, counts in enumerate(C.tolist()):
+            events = {names[j]: c for j, c in enumerate(counts) if c}
             out.append({
-                "helpfulness": float(A["helpfulness"][i]),
-                "safety": float(A["safety"][i]),
-                "task_success": bool(A["task_success"][i]),
-                "claimed_success": bool(A["claimed_success"][i]),
-                "confident_failure": bool(A["confident_failure"][i]),
+                "helpfulness": float(helpfulness[i]),
+                "safety": float(safety[i]),
+                "task_success": success[i],
+                "claimed_success": claimed[i],
+                "confident_failure": claimed[i] and not success[i],
                 "violations": {n: c for n, c in events.items() if n in violation},
                 "events": events,
-                "steps": int(A["steps"][i]),
+                "steps": int(steps[i]),
                 "condition": self.condition_dict(),
             })
         return out
