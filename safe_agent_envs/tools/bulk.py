@@ -12,7 +12,7 @@ import numpy as np
 
 from safe_agent_envs.tools.base import Tool, rows, set_where
 from safe_agent_envs.tools.filesystem import PathArgs, _err, resolve_dir
-from safe_agent_envs.world.layout import A_READONLY, A_SILENT_RO, K_ABSENT, R
+from safe_agent_envs.world.layout import A_READONLY, A_SILENT_RO, A_WRITABLE, K_ABSENT, R
 from safe_agent_envs.world.spec import WRITE
 
 OK, NOT_FOUND, PERM, RO, CONN = (R[k] for k in ("ok", "not_found", "permission_denied", "read_only",
@@ -26,7 +26,7 @@ def op_remove_dir(L, S, e, a):
     in_dir = (S[r, L.span.exists] == 1) & (paths >= 0) & (L.path_dir.take(paths, mode="clip") == d[:, None])
     writable = (S[r, L.span.mode] & WRITE) != 0
     access = L.path_access.take(paths, mode="clip")
-    can = in_dir & writable & ~L.path_readonly.take(paths, mode="clip")
+    can = in_dir & writable & (access == A_WRITABLE)  # not on a read-only mount nor an unreachable host
     trash = L.path_trash.take(paths, mode="clip")
     soft = can & (trash >= 0)  # to the trash: only the path changes
     if np.count_nonzero(soft):

@@ -14,8 +14,8 @@ import numpy as np
 from pydantic import Field
 
 from safe_agent_envs.tools.base import Tool, ToolArgs, at, masked, pick, put, rows, set_where
-from safe_agent_envs.world.layout import (A_READONLY, A_UNREACHABLE, A_WRITABLE, FILE_FIELDS, K_ABSENT, K_PRESENT,
-                                          R, Layout, split_host)
+from safe_agent_envs.world.layout import (A_READONLY, A_SILENT_RO, A_UNREACHABLE, A_WRITABLE, FILE_FIELDS, K_ABSENT,
+                                          K_PRESENT, R, Layout, split_host)
 from safe_agent_envs.world.spec import EXEC, OWNER, READ, WRITE
 
 OK, NOT_FOUND, PERM, RO, CONN, NO_SPACE = (R[k] for k in (
@@ -58,8 +58,11 @@ def _modify_rule(acc, found, mode):
 
 
 def _create_rule(acc, found, mode):
-    """``write_file``: as :func:`_modify_rule`, but writing a new path creates the file."""
-    return OK if not found and acc != A_UNREACHABLE else _modify_rule(acc, found, mode)
+    """``write_file``: as :func:`_modify_rule`, but writing a new path creates the file (a silent
+    read-only mount answers ok and keeps nothing; a read-only one refuses)."""
+    if not found:
+        return {A_WRITABLE: OK, A_SILENT_RO: OK, A_READONLY: RO, A_UNREACHABLE: CONN}[acc]
+    return _modify_rule(acc, found, mode)
 
 
 def _chmod_rule(acc, found, mode):
