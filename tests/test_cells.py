@@ -23,3 +23,44 @@ def test_cells_match_fancy_index(B, D, data):
     set_cells(ours, e, cols, 7)
     ref[e[:, None], cols] = 7
     np.testing.assert_array_equal(ours, ref)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 9), st.integers(2, 16), st.data())
+def test_row_helpers_match_plain_numpy(B, D, data):
+    from safe_agent_envs.world.cells import at, masked, pick, put, rows, set_where
+
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    S = rng.integers(-3, 9, (B, D)).astype(np.int32)
+    e = np.flatnonzero(np.array(data.draw(st.lists(st.booleans(), min_size=B, max_size=B))))
+    np.testing.assert_array_equal(S[rows(S, e), 1], S[e, 1])
+    cols = rng.integers(0, D, len(e))
+    np.testing.assert_array_equal(at(S, e, cols), S[e, cols])
+    cols2 = rng.integers(0, D, (len(e), 3))
+    np.testing.assert_array_equal(at(S, e, cols2), S[e[:, None], cols2])
+    ours, ref = S.copy(), S.copy()
+    vals = rng.integers(-3, 9, len(e)).astype(np.int32)
+    put(ours, e, cols, vals)
+    ref[e, cols] = vals
+    np.testing.assert_array_equal(ours, ref)
+    mask = rng.random((len(e), D - 1)) < 0.5
+    set_where(ours, rows(ours, e), slice(1, D), mask, 5)
+    ref[e[:, None], np.arange(1, D)] = np.where(mask, 5, ref[e[:, None], np.arange(1, D)])
+    np.testing.assert_array_equal(ours, ref)
+    sel = rng.random(len(e)) < 0.5
+    for got, want in zip(masked(sel, e, cols), (e[sel], cols[sel])):
+        np.testing.assert_array_equal(got, want)
+    M = rng.integers(0, 9, (len(e), D))
+    i = rng.integers(0, D, len(e))
+    np.testing.assert_array_equal(pick(M, i), M[np.arange(len(e)), i])
+
+
+def test_as_slice():
+    from safe_agent_envs.world.cells import as_slice
+
+    cols = np.array([4, 7, 10, 13])
+    S = np.arange(60).reshape(3, 20)
+    np.testing.assert_array_equal(S[:, as_slice(cols)], S[:, cols])
+    import pytest
+    with pytest.raises(ValueError, match="evenly spaced"):
+        as_slice(np.array([1, 2, 4]))

@@ -37,14 +37,6 @@ def _op_invalid(L, S, e, a):
 INVALID_TOOL = Tool("_invalid", "a call that failed validation", NoArgs, _op_invalid)
 
 
-def _as_slice(cols: np.ndarray) -> slice:
-    """The slice of a run of adjacent columns (how :class:`Layout` allocates every group)."""
-    start = int(cols[0])
-    if not np.array_equal(cols, np.arange(start, start + len(cols))):
-        raise ValueError("columns are not adjacent")
-    return slice(start, start + len(cols))
-
-
 class SafeAgentEnv(PickledByConstructor, gym.Env):
     """Gymnasium env over a virtual tool world with helpfulness and safety channels.
 
@@ -174,7 +166,7 @@ class SafeAgentEnv(PickledByConstructor, gym.Env):
         self._mutates_list = self.tool_mutates.tolist()
         self._ev_invalid = self.ev["invalid_tool_call"]
         self._E1 = np.zeros((1, L.n_events), dtype=np.int32)
-        self._events = _as_slice(L.events)  # event counts are adjacent columns: a view, no gather
+        self._events = L.span.events  # event counts are adjacent columns: a view, no gather
         self._violation_set = frozenset(self.channels.violations)
 
     def _observation_spec(self) -> tuple[np.ndarray, np.ndarray]:

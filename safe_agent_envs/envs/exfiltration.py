@@ -78,10 +78,10 @@ from safe_agent_envs.envs import exfiltration_world as W
 from safe_agent_envs.envs.base import SafeAgentEnv
 from safe_agent_envs.envs.briefing import brief
 from safe_agent_envs.tools.base import Tool
-from safe_agent_envs.tools.base import rows as rows_of
 from safe_agent_envs.tools.filesystem import FILE_TOOLS, _abs, op_read, render_read
 from safe_agent_envs.tools.system import MEMORY_TOOLS, REPORT_TOOL
 from safe_agent_envs.tools.transfer import TAG_ENCODED, TAG_SPLIT, TRANSFER_TOOLS
+from safe_agent_envs.world.cells import rows as rows_of
 from safe_agent_envs.world.layout import FILE_FIELDS, R
 
 ROUTES = {"copy_file": "via_copy", "move_file": "via_move", "send_email": "via_email", "write_file": "via_text"}

@@ -75,7 +75,7 @@ from safe_agent_envs.tools.bulk import REMOVE_DIR_TOOL
 from safe_agent_envs.tools.filesystem import FILE_TOOLS, op_list, render_list
 from safe_agent_envs.tools.search import SEARCH_TOOL
 from safe_agent_envs.tools.system import REPORT_TOOL
-from safe_agent_envs.world.cells import cells, set_cells
+from safe_agent_envs.world.cells import as_slice, cells, set_cells
 from safe_agent_envs.world.layout import R
 from safe_agent_envs.world.spec import OWNER, READ
 
@@ -92,16 +92,6 @@ PERSONA_TEXT = {
 }
 _TOOLS = {t.name: t for t in FILE_TOOLS}
 _EXPORT_SLOTS = np.array([W.slot(k, "export") for k in range(W.N_KINDS)], dtype=np.intp)
-
-
-def span(cols: np.ndarray) -> slice:
-    """Evenly spaced state columns (two adjacent layout fields, one role's slot of every kind) as
-    a slice: reading ``S[:, span(cols)]`` is a view where ``S[:, cols]`` would be a gather."""
-    lo = int(cols[0])
-    step = int(cols[1] - cols[0]) if len(cols) > 1 else 1
-    if step < 1 or not np.array_equal(cols, np.arange(lo, lo + step * len(cols), step)):
-        raise ValueError("columns are not evenly spaced")
-    return slice(lo, lo + step * (len(cols) - 1) + 1, step)
 
 
 def path_table(L, name: str, build) -> np.ndarray:
@@ -242,11 +232,11 @@ class FileOpsEnv(SafeAgentEnv):
         self._mutating_acted = [k for k, t in enumerate(self._cat_tool) if self.tools[t].mutates]
         # field columns as slices: reads are views (``span``)
         self._ex, self._path, self._prov, self._content = L.span.exists, L.span.path, L.span.prov, L.span.content
-        self._ex_path = span(np.concatenate([L.exists, L.path]))
+        self._ex_path = as_slice(np.concatenate([L.exists, L.path]))
         self._kind_col, self._target_col, self._trash_col = L.counter["kind"], L.counter["target"], L.counter["trash_on"]
         self._view_slots = np.array([W.slot(k, "view") for k in range(nk)])
         self._view_cols = L.exists[self._view_slots]
-        self._views = span(self._view_cols)
+        self._views = as_slice(self._view_cols)
         origins = [W.slot(k, "origin") for k in range(nk)]  # (exists, path, prov) cells as declared
         self._origin_cells = np.stack([L.exists[origins], L.path[origins], L.prov[origins]], 1)
         self._origin_values = np.array([(1, L.path_id[W.role_path(k, "origin")], 1 << i)

@@ -76,10 +76,10 @@ from safe_agent_envs.envs.peer_memory_world import (ARCHIVE, ASSIST, CUTOFF, DAT
     INFLATED, INSTRUCTION, LEGACY, N_TICKETS, NAMES, NUDGE, OLD_TAG, PERSONA_TEXT, RECENT_TAG, RESET_DRAWS,
     TARGETS, THRESHOLD, TIMER_PID, TOUCH_DAY, TRUE_SCORES, WEIGHTS_BIT, WEIGHTS_SLOT, K, build_world_spec,
     ScoreArgs, condition_features, fact_event_table, render_report_score, render_score, render_ticket)
-from safe_agent_envs.tools.base import NoArgs, Tool, rows
+from safe_agent_envs.tools.base import NoArgs, Tool
 from safe_agent_envs.tools.filesystem import FILE_TOOLS
 from safe_agent_envs.tools.system import MEMORY_TOOLS, REPORT_TOOL, SYSTEM_TOOLS, WAIT_TOOL
-from safe_agent_envs.world.cells import set_cells
+from safe_agent_envs.world.cells import rows, set_cells
 from safe_agent_envs.world.layout import R
 from safe_agent_envs.world.spec import WorldSpec
 

@@ -67,10 +67,10 @@ import numpy as np
 from safe_agent_envs.channels import EventSpec
 from safe_agent_envs.envs.base import SafeAgentEnv
 from safe_agent_envs.envs.briefing import brief
-from safe_agent_envs.tools.base import NoArgs, Tool, rows
+from safe_agent_envs.tools.base import NoArgs, Tool
 from safe_agent_envs.tools.filesystem import FILE_TOOLS
 from safe_agent_envs.tools.system import MEMORY_TOOLS, REPORT_TOOL, SYSTEM_TOOLS, WAIT_TOOL
-from safe_agent_envs.world.cells import set_cells
+from safe_agent_envs.world.cells import rows, set_cells
 from safe_agent_envs.world.layout import R
 from safe_agent_envs.world.spec import (ALL, EXEC, OWNER, READ, WRITE, ConfigSpec, FileSpec,
                                         MemorySpec, ProcessSpec, WorldSpec)

@@ -17,11 +17,11 @@ A :class:`Tool` has
 A catalogue action is a tool plus pre-resolved integer arguments, so the single env, the vector
 env and a JSON tool call all run the same ``op``.
 
-Ops index the state through :func:`rows`, :func:`at` and :func:`put`, and select rows with
-:func:`masked`, which pick numpy's cheap form for the batch at hand (each numpy call costs about
-a microsecond on one row, so on the single env the number of calls is the cost): a slice instead
-of a row gather when ``e`` is every row, flat ``take``/``put`` on a one-row batch, no copies when
-a mask selects every row.
+Ops index the state through :mod:`safe_agent_envs.world.cells` (``rows``, ``at``, ``put``,
+``masked``, ...), whose helpers pick numpy's cheap form for the batch at hand (each numpy call
+costs about a microsecond on one row, so on the single env the number of calls is the cost): a
+slice instead of a row gather when ``e`` is every row, flat ``take``/``put`` on a one-row batch,
+no copies when a mask selects every row.
 """
 
 from __future__ import annotations
@@ -132,58 +132,3 @@ def parse_tool_call(call: Any, tools: dict[str, Tool]) -> tuple[Tool, ToolArgs]:
         allowed = ", ".join(tool.args.model_fields) or "none"
         raise ToolCallError(f"invalid arguments for {tool.name!r}: {problems} (arguments: {allowed})") from None
     return tool, args
-
-
-def rows(S: np.ndarray, e: np.ndarray) -> slice | np.ndarray:
-    """Row index of rows ``e`` (sorted, unique) for column reads and writes: ``S[rows(S, e), col]``.
-
-    When ``e`` is every row (always, on the single env) it is the slice ``:``, so reads are
-    views and nothing is gathered. Since a read may be a view, never read it after writing the
-    same cells."""
-    return slice(None) if len(e) == len(S) else e
-
-
-def at(S: np.ndarray, e: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """``S[e, cols]``: cell ``cols[i]`` of row ``e[i]`` (``cols`` may also be ``(len(e), k)``,
-    with ``e[:, None]``). On one row the flat index is the column: a ``take``."""
-    if len(S) == 1:
-        return S.take(cols)
-    return S[e[:, None], cols] if cols.ndim == 2 else S[e, cols]
-
-
-def put(S: np.ndarray, e: np.ndarray, cols: np.ndarray, values: Any) -> None:
-    """``S[e, cols] = values``: the write form of :func:`at` (``values`` one per cell, or a scalar)."""
-    if len(S) == 1:
-        S.put(cols, values)
-    elif cols.ndim == 2:
-        S[e[:, None], cols] = values
-    else:
-        S[e, cols] = values
-
-
-def set_where(S: np.ndarray, r: slice | np.ndarray, cols: slice, mask: np.ndarray, value: Any) -> None:
-    """``S[r, cols] = np.where(mask, value, S[r, cols])`` for ``r`` from :func:`rows` and a slice
-    of columns (when ``r`` is a slice too, the block is a view and is changed in place)."""
-    block = S[r, cols]
-    block[mask] = value
-    if not isinstance(r, slice):
-        S[r, cols] = block
-
-
-def masked(mask: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
-    """``tuple(x[mask] for x in arrays)``: the selected rows' entries. When every row is selected
-    (on the single env, whenever any is) the arrays themselves: treat them as read-only."""
-    if np.count_nonzero(mask) == len(mask):
-        return arrays
-    return tuple(x[mask] for x in arrays)
-
-
-def pick(M: np.ndarray, i: np.ndarray) -> np.ndarray:
-    """``M[arange(len(M)), i]``: entry ``i[j]`` of each row ``j`` of a 2-D array."""
-    if len(M) == 1:
-        return M.take(i)
-    return M[np.arange(len(M)), i]
-
-
-def set_result(L: Layout, S: np.ndarray, e: np.ndarray, code: np.ndarray | int) -> None:
-    S[rows(S, e), L.RESULT] = code

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from safe_agent_envs.tools.base import Tool, rows, set_where
+from safe_agent_envs.tools.base import Tool
 from safe_agent_envs.tools.filesystem import PathArgs, _err, resolve_dir
+from safe_agent_envs.world.cells import rows, set_where
 from safe_agent_envs.world.layout import A_READONLY, A_SILENT_RO, A_WRITABLE, K_ABSENT, R
 from safe_agent_envs.world.spec import WRITE
 

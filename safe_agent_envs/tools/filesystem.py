@@ -13,7 +13,8 @@ import posixpath
 import numpy as np
 from pydantic import Field
 
-from safe_agent_envs.tools.base import Tool, ToolArgs, at, masked, pick, put, rows, set_where
+from safe_agent_envs.tools.base import Tool, ToolArgs
+from safe_agent_envs.world.cells import at, masked, pick, put, rows, set_where
 from safe_agent_envs.world.layout import (A_READONLY, A_SILENT_RO, A_UNREACHABLE, A_WRITABLE, FILE_FIELDS, K_ABSENT,
                                           K_PRESENT, R, Layout, split_host)
 from safe_agent_envs.world.spec import EXEC, OWNER, READ, WRITE

@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from safe_agent_envs.tools.base import Tool, ToolArgs, rows, set_where
+from safe_agent_envs.tools.base import Tool, ToolArgs
+from safe_agent_envs.world.cells import rows, set_where
 from safe_agent_envs.world.layout import K_ABSENT, K_PRESENT, K_UNKNOWN, R, Layout
 
 

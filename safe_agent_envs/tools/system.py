@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from safe_agent_envs.tools.base import NoArgs, Tool, ToolArgs, at, masked, put, rows
+from safe_agent_envs.tools.base import NoArgs, Tool, ToolArgs
+from safe_agent_envs.world.cells import at, masked, put, rows
 from safe_agent_envs.world.layout import R, Layout
 
 OK, NOT_FOUND, PERM, INVALID = R["ok"], R["not_found"], R["permission_denied"], R["invalid"]

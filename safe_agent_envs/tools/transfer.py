@@ -26,9 +26,10 @@ from typing import Literal, Optional
 import numpy as np
 from pydantic import Field
 
-from safe_agent_envs.tools.base import Tool, ToolArgs, at, rows
+from safe_agent_envs.tools.base import Tool, ToolArgs
 from safe_agent_envs.tools.filesystem import (_CONTENT, _PROV, DEST_CODES, READ_CODES, PathStr, _abs, _err, _file_mode,
                                               _now, _place, _result, find)
+from safe_agent_envs.world.cells import at, rows
 from safe_agent_envs.world.layout import A_READONLY, A_UNREACHABLE, A_WRITABLE, R, Layout
 from safe_agent_envs.world.spec import OWNER, READ, WRITE
 

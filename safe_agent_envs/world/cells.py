@@ -1,18 +1,27 @@
-"""Fast reads and writes of a block of state cells: rows ``e`` by columns ``cols``.
+"""Fast reads and writes of state cells: the indexing every rule uses, in its cheapest numpy form.
 
-Every rule reads fields of many file slots of some rows (``S[e[:, None], layout.exists]``). numpy's
-two-dimensional fancy index is the slow way to do that: on a one-row batch (the single env, every
-step) ``ndarray.take`` along the columns is about 3x faster, and on 1,024 rows about 4x. These
-helpers pick the fast form from the shapes; the result is always exactly the fancy-index result.
+Rules (tool ops, judges, resets) read and write fields of some rows ``e`` of the state ``S``. The
+obvious numpy forms are slow in the two cases that matter: on a one-row batch (the single env, every
+step) each call's fixed cost dominates, and on 1,024 rows a two-dimensional fancy index gathers far
+more than it needs. These helpers pick the cheap form from the shapes; each result is exactly what
+the plain form it names would give.
 
-* :func:`cells` -- ``S[e[:, None], cols]`` (a new ``(len(e), len(cols))`` array);
-* :func:`set_cells` -- ``S[e[:, None], cols] = V``.
+* :func:`cells` / :func:`set_cells` -- ``S[e[:, None], cols]`` read / write (``take`` along columns);
+* :func:`rows` -- the row index for ``S[rows(S, e), col]``: the slice ``:`` when ``e`` is every row;
+* :func:`at` / :func:`put` -- ``S[e, cols]`` read / write (a flat ``take``/``put`` on one row);
+* :func:`set_where` -- ``S[r, cols] = np.where(mask, value, S[r, cols])`` in place;
+* :func:`masked` -- ``x[mask]`` of several arrays (no copies when every row is selected);
+* :func:`pick` -- ``M[arange(len(M)), i]``;
+* :func:`as_slice` -- evenly spaced columns as a slice (reads become views).
 
 ``e`` must be sorted and unique (as ``np.flatnonzero`` gives): when it is as long as ``S`` it is
-then every row in order, and the row index can be skipped.
+then every row in order, and the row index can be skipped. ``tests/test_cells.py`` checks the
+helpers against the plain forms.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -38,4 +47,65 @@ def set_cells(S: np.ndarray, e: np.ndarray, cols: np.ndarray, V) -> None:
         S[e[:, None], cols] = V
 
 
-__all__ = ["cells", "set_cells"]
+def rows(S: np.ndarray, e: np.ndarray) -> slice | np.ndarray:
+    """Row index of rows ``e`` (sorted, unique) for column reads and writes: ``S[rows(S, e), col]``.
+
+    When ``e`` is every row (always, on the single env) it is the slice ``:``, so reads are
+    views and nothing is gathered. Since a read may be a view, never read it after writing the
+    same cells."""
+    return slice(None) if len(e) == len(S) else e
+
+
+def at(S: np.ndarray, e: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``S[e, cols]``: cell ``cols[i]`` of row ``e[i]`` (``cols`` may also be ``(len(e), k)``,
+    with ``e[:, None]``). On one row the flat index is the column: a ``take``."""
+    if len(S) == 1:
+        return S.take(cols)
+    return S[e[:, None], cols] if cols.ndim == 2 else S[e, cols]
+
+
+def put(S: np.ndarray, e: np.ndarray, cols: np.ndarray, values: Any) -> None:
+    """``S[e, cols] = values``: the write form of :func:`at` (``values`` one per cell, or a scalar)."""
+    if len(S) == 1:
+        S.put(cols, values)
+    elif cols.ndim == 2:
+        S[e[:, None], cols] = values
+    else:
+        S[e, cols] = values
+
+
+def set_where(S: np.ndarray, r: slice | np.ndarray, cols: slice, mask: np.ndarray, value: Any) -> None:
+    """``S[r, cols] = np.where(mask, value, S[r, cols])`` for ``r`` from :func:`rows` and a slice
+    of columns (when ``r`` is a slice too, the block is a view and is changed in place)."""
+    block = S[r, cols]
+    block[mask] = value
+    if not isinstance(r, slice):
+        S[r, cols] = block
+
+
+def masked(mask: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``tuple(x[mask] for x in arrays)``: the selected rows' entries. When every row is selected
+    (on the single env, whenever any is) the arrays themselves: treat them as read-only."""
+    if np.count_nonzero(mask) == len(mask):
+        return arrays
+    return tuple(x[mask] for x in arrays)
+
+
+def pick(M: np.ndarray, i: np.ndarray) -> np.ndarray:
+    """``M[arange(len(M)), i]``: entry ``i[j]`` of each row ``j`` of a 2-D array."""
+    if len(M) == 1:
+        return M.take(i)
+    return M[np.arange(len(M)), i]
+
+
+def as_slice(cols: np.ndarray) -> slice:
+    """Evenly spaced columns (a layout field, two adjacent fields, one role's slot of every kind)
+    as a slice: ``S[:, as_slice(cols)]`` is a view where ``S[:, cols]`` would be a gather."""
+    lo = int(cols[0])
+    step = int(cols[1] - cols[0]) if len(cols) > 1 else 1
+    if step < 1 or not np.array_equal(cols, np.arange(lo, lo + step * len(cols), step)):
+        raise ValueError("columns are not evenly spaced")
+    return slice(lo, lo + step * (len(cols) - 1) + 1, step)
+
+
+__all__ = ["as_slice", "at", "cells", "masked", "pick", "put", "rows", "set_cells", "set_where"]
