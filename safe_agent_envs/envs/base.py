@@ -160,8 +160,11 @@ class SafeAgentEnv(PickledByConstructor, gym.Env):
         self._cat_tool = np.array([self.tool_index[t.name] for t, _ in self.catalogue], dtype=np.intp)
         self._cat_args = np.array([t.resolve(L, a) for t, a in self.catalogue], dtype=np.int32).reshape(-1, 3)
         self._cat_lookup = {(int(t), *map(int, a)): k for k, (t, a) in enumerate(zip(self._cat_tool, self._cat_args))}
-        self._cat_tool_list = self._cat_tool.tolist()
         self._cat_index = np.arange(len(self.catalogue), dtype=np.intp)
+        # each action's (tool ids, arguments, action) as one-row arrays: the single env's step input
+        self._cat_rows = [(self._cat_tool[k:k + 1], self._cat_args[k:k + 1], self._cat_index[k:k + 1])
+                          for k in range(len(self.catalogue))]
+        self._acted_cols = L.acted.tolist()
         self.tool_mutates = np.array([t.mutates for t in self.tools], dtype=bool)
         self._mutates_list = self.tool_mutates.tolist()
         self._ev_invalid = self.ev["invalid_tool_call"]
@@ -192,7 +195,7 @@ class SafeAgentEnv(PickledByConstructor, gym.Env):
             s[L.LAST_TOOL] = tid
             result = s[L.RESULT]
             if actions is not None and result == _OK:
-                s[L.acted[actions[0]]] = 1
+                s[self._acted_cols[actions[0]]] = 1
             E = self._E1
             E.fill(0)
             if result == _INVALID:
@@ -273,11 +276,11 @@ class SafeAgentEnv(PickledByConstructor, gym.Env):
 
     def step(self, action):
         a = int(action)
-        if not 0 <= a < len(self._cat_tool_list):
-            raise ValueError(f"action {action!r} outside the action space Discrete({len(self._cat_tool_list)})")
+        if not 0 <= a < len(self._cat_rows):
+            raise ValueError(f"action {action!r} outside the action space Discrete({len(self._cat_rows)})")
         if self._episode_over:
             raise RuntimeError("step() called after the episode ended; call reset() first")
-        E = self.transition(self.S, self._cat_tool[a:a + 1], self._cat_args[a:a + 1], self._cat_index[a:a + 1])
+        E = self.transition(self.S, *self._cat_rows[a])
         if self.render_mode == "ansi":
             tool, args = self.catalogue[a]
             self._log_call(tool, args)
