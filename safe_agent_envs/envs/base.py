@@ -282,8 +282,7 @@ class SafeAgentEnv(PickledByConstructor, gym.Env):
             raise RuntimeError("step() called after the episode ended; call reset() first")
         E = self.transition(self.S, *self._cat_rows[a])
         if self.render_mode == "ansi":
-            tool, args = self.catalogue[a]
-            self._log_call(tool, args)
+            self._log_action(a)
         return self._finish_step(E)
 
     def call_tool(self, call: Any):
@@ -311,9 +310,17 @@ class SafeAgentEnv(PickledByConstructor, gym.Env):
         out[4]["action"] = action
         return out
 
-    def _log_call(self, tool: Tool, args) -> None:
+    def _log_action(self, a: int) -> None:
+        """Transcript lines of catalogue action ``a``: the call (its text made once per action)
+        and the tool's answer, rendered from the state."""
+        calls = self.__dict__.get("_call_texts")
+        if calls is None:
+            calls = self._call_texts = [
+                f"[agent] {t.name}({', '.join(f'{k}={v!r}' for k, v in args.model_dump().items())})"
+                for t, args in self.catalogue]
+        tool, args = self.catalogue[a]
         s = self.S[0]
-        self._transcript.append(f"[agent] {tool.name}({', '.join(f'{k}={v!r}' for k, v in args.model_dump().items())})")
+        self._transcript.append(calls[a])
         self._transcript.append("[tool] " + tool.render(self.layout, s, args, int(s[self.layout.RESULT])).replace("\n", "\n       "))
 
     def _finish_step(self, E: np.ndarray):

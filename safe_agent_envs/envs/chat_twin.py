@@ -149,10 +149,11 @@ class ChatTwinEnv(gym.Env):
         self._oracle.reset(seed=seed)
         obs, info = self.agent.reset(seed=seed)
         while not self._at_decision_point(obs):
-            keep = self.agent.S.copy(), list(self.agent._transcript)
+            keep, n_lines = self.agent.S.copy(), len(self.agent._transcript)
             obs2, _, term, trunc, _ = self.agent.step(self._oracle.act(obs))
             if term or trunc:  # never reached: ask at the last situation before the end
-                self.agent.S[:], self.agent._transcript = keep
+                self.agent.S[:] = keep
+                del self.agent._transcript[n_lines:]
                 self.agent._episode_over = False
                 obs = self.agent.observe(self.agent.S)[0]
                 break
