@@ -90,9 +90,18 @@ def _result(L: Layout, table: np.ndarray, p: np.ndarray, found: np.ndarray, mode
     return table[acc, found.view(np.uint8), mode & 15], acc
 
 
+def _row_result(L: Layout, table: np.ndarray, s: np.ndarray, p: int, f: int) -> int:
+    """:func:`_result` on state row ``s``, for path ``p`` and :func:`row_find`'s slot ``f``
+    (the mode read is slot 0's where there is no file, as :func:`find` gives)."""
+    return int(table[L.path_access[p], int(f >= 0), s.item(L.span.mode.start + max(f, 0)) & 15])
+
+
 def find(L: Layout, S: np.ndarray, e: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Slot of the existing file at path ``p`` in each row ``e`` (slot 0 where there is none), and
     whether there is one."""
+    if len(S) == 1:
+        f = row_find(L, S[0], int(p[0]))
+        return np.array([max(f, 0)]), np.array([f >= 0])
     r = rows(S, e)
     hit = (S[r, L.span.path] == p[:, None]) & (S[r, L.span.exists] == 1)
     f = hit.argmax(1)
@@ -114,6 +123,9 @@ def _place(L: Layout, S: np.ndarray, e, p, content, prov, mode, mtime, hit=None)
     """Put a file at path ``p`` in rows ``e``: overwrite the one there or take a spare slot.
     ``hit`` is :func:`find`'s answer for these rows, if the caller has it. Returns the result
     code (``no_space`` when no slot is free)."""
+    if len(S) == 1:
+        f = -1 if hit is None or not hit[1][0] else int(hit[0][0])
+        return np.array([_place_row(L, S, int(p[0]), content[0], prov[0], mode[0], mtime[0], f)], dtype=np.int32)
     f, found = find(L, S, e, p) if hit is None else hit
     if np.count_nonzero(found) == len(found):
         slot, ok = f, found
@@ -126,6 +138,21 @@ def _place(L: Layout, S: np.ndarray, e, p, content, prov, mode, mtime, hit=None)
     e, slot, fields = masked(ok, e, slot, fields)
     put(S, e, L.file_cols.take(slot, 0)[:, :_K_READ], fields)
     return _NO_SPACE_OR_OK.take(ok)
+
+
+def _place_row(L: Layout, S: np.ndarray, p: int, content, prov, mode, mtime, f: int = -1) -> int:
+    """:func:`_place` on a one-row batch ``S``, for scalars; ``f``: the slot of the file at ``p``
+    if the caller knows it is there (else it is looked up). Returns the result code."""
+    s = S[0]
+    if f < 0:
+        f = row_find(L, s, p)
+    if f < 0:
+        spare = s[L.span.exists][L.n_static_files:].tolist()
+        if 0 not in spare:
+            return NO_SPACE
+        f = L.n_static_files + spare.index(0)
+    S.put(L.file_cols[f, :_K_READ], [1, p, mode, content, prov, mtime, K_PRESENT])
+    return OK
 
 
 def _now(L: Layout, S: np.ndarray, e) -> np.ndarray:
@@ -229,6 +256,8 @@ def op_move(L, S, e, a):
 
 
 def op_copy(L, S, e, a):
+    if len(S) == 1:
+        return _copy_row(L, S, *a[0, :2].tolist())
     src, dst = a[:, 0], a[:, 1]
     f, found = find(L, S, e, src)
     code, _ = _result(L, READ_CODES, src, found, _file_mode(L, S, e, f))
@@ -241,6 +270,19 @@ def op_copy(L, S, e, a):
         code[change] = _place(L, S, ec, dc, F[:, _CONTENT], F[:, _PROV],
                               (F[:, _MODE] & (READ | WRITE | EXEC)) | OWNER, F[:, _MTIME])
     S[rows(S, e), L.RESULT] = code
+
+
+def _copy_row(L, S, src: int, dst: int) -> None:
+    """:func:`op_copy` on a one-row batch, in Python integers."""
+    s = S[0]
+    f = row_find(L, s, src)
+    code, acc = _row_result(L, READ_CODES, s, src, f), int(L.path_access[dst])
+    if code == OK:
+        code = int(DEST_CODES[acc])
+    if code == OK and acc == A_WRITABLE:
+        _, _, mode, content, prov, mtime, _, _ = S.take(L.file_cols[f]).tolist()  # the source file's fields
+        code = _place_row(L, S, dst, content, prov, (mode & (READ | WRITE | EXEC)) | OWNER, mtime)
+    s[L.RESULT] = code
 
 
 def _chmod(L, S, e, p, mode, f, found):
@@ -346,9 +388,17 @@ def resolve_touch(L: Layout, args) -> tuple[int, int, int]:
     return L.intern_path(_abs(L, args.path)), args.timestamp, 0
 
 
-def row_find(L: Layout, s: np.ndarray, p: int) -> int:
-    hits = np.flatnonzero((s[L.path] == p) & (s[L.exists] == 1))
-    return int(hits[0]) if len(hits) else -1
+def row_find(L: Layout, s: np.ndarray, p: int | None) -> int:
+    """Slot of the existing file at path id ``p`` in state row ``s`` (the first, as :func:`find`),
+    or -1 where there is none (``p`` None: an unknown path)."""
+    paths, exists, f = s[L.span.path].tolist(), L.span.exists.start, -1
+    try:
+        while True:
+            f = paths.index(p, f + 1)
+            if s.item(exists + f) == 1:
+                return f
+    except ValueError:  # no (further) slot at p
+        return -1
 
 
 def _err(code: int, what: str) -> str:
