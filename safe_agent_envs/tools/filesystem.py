@@ -87,6 +87,9 @@ _NOT_FOUND_OR_OK, _NO_SPACE_OR_OK, _CONN_OR_OK = (np.array([c, OK], dtype=np.int
 def _result(L: Layout, table: np.ndarray, p: np.ndarray, found: np.ndarray, mode) -> tuple[np.ndarray, np.ndarray]:
     """Result code of a file op on path ``p`` from its rule table, and the path's access class."""
     acc = L.path_access.take(p)
+    if len(p) == 1:  # one row: scalar indexing
+        m = int(mode[0]) if isinstance(mode, np.ndarray) else mode
+        return np.array([table[acc.item(), int(found[0]), m & 15]]), acc
     return table[acc, found.view(np.uint8), mode & 15], acc
 
 
@@ -190,6 +193,8 @@ def op_list(L, S, e, a):
 
 
 def op_read(L, S, e, a):
+    if len(S) == 1:
+        return _read_row(L, S, e, int(a[0, 0]))
     p = a[:, 0]
     f, found = find(L, S, e, p)
     code, _ = _result(L, READ_CODES, p, found, _file_mode(L, S, e, f))
@@ -197,6 +202,20 @@ def op_read(L, S, e, a):
     eo, fo = masked(code == OK, e, f)
     put(S, eo, L.k_read.take(fo), 1)
     S[rows(S, e), L.RESULT] = code
+
+
+def _read_row(L, S, e, p: int) -> None:
+    """:func:`op_read` on a one-row batch, in Python integers."""
+    s = S[0]
+    f = row_find(L, s, p)
+    code = _row_result(L, READ_CODES, s, p, f)
+    if f >= 0:  # what looking teaches (see _look)
+        s[L.k_seen[f]] = K_PRESENT
+    elif code == NOT_FOUND:
+        _mark_absent(L, S, e, np.array([p]))
+    if code == OK:
+        s[L.k_read[f]] = 1
+    s[L.RESULT] = code
 
 
 def op_stat(L, S, e, a):
