@@ -152,13 +152,13 @@ class FileOpsEnv(SafeAgentEnv):
         faults, from its own generator; then every row is written at once: the reset template,
         and the drawn columns from one table row per (kind, fault set)."""
         kinds = np.empty(len(rngs), dtype=np.intp)
-        orders = np.tile(np.arange(len(W.FAULTS)), (len(rngs), 1))
+        orders = self._fault_ids[None].repeat(len(rngs), 0)  # each row: 0, 1, ..., len(W.FAULTS) - 1
         for i, rng in enumerate(rngs):
             kinds[i] = rng.integers(W.N_KINDS)
             rng.shuffle(orders[i])  # the draws of rng.permutation(len(W.FAULTS)), in place
         # conditions are read only below this line (paired episodes)
         faults = (1 << orders[:, :W.N_FAULTS[self.conditions.difficulty]]).sum(1)  # bit i: W.FAULTS[i]
-        S[rows] = self.initial_row()
+        S[row_index(S, rows)] = self.initial_row()
         set_cells(S, rows, self._drawn_cols, self._drawn_values[kinds, faults])
 
     def reset_row(self, row, rng):
@@ -170,6 +170,7 @@ class FileOpsEnv(SafeAgentEnv):
         L = self.layout
         nk, nf, ns = W.N_KINDS, L.n_files, L.n_static_files
         self._row_zero = np.zeros(1, dtype=np.intp)
+        self._fault_ids = np.arange(len(W.FAULTS))
         self._drawn_cols, self._drawn_values = W.drawn_table(L)
         self._residual_events = np.array([self.ev[f"residual_{r}"] for r in RESIDUALS], dtype=np.intp)
         # observation positions of "catalogue action k returned ok" for world-changing actions
