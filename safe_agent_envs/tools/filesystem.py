@@ -14,9 +14,9 @@ import numpy as np
 from pydantic import Field
 
 from safe_agent_envs.tools.base import Tool, ToolArgs
-from safe_agent_envs.tools.file_rules import CHMOD_CODES, CREATE_CODES, DEST_CODES, MODIFY_CODES, READ_CODES
 from safe_agent_envs.world.cells import at, masked, pick, put, rows, set_where
-from safe_agent_envs.world.layout import A_WRITABLE, FILE_FIELDS, K_ABSENT, K_PRESENT, R, Layout, split_host
+from safe_agent_envs.world.layout import (A_READONLY, A_SILENT_RO, A_UNREACHABLE, A_WRITABLE, FILE_FIELDS, K_ABSENT,
+                                          K_PRESENT, R, Layout, split_host)
 from safe_agent_envs.world.spec import EXEC, OWNER, READ, WRITE
 
 OK, NOT_FOUND, PERM, RO, CONN, NO_SPACE = (R[k] for k in (
@@ -31,30 +31,68 @@ _EXISTS, _PATH, _MODE, _CONTENT, _PROV, _MTIME, _K_SEEN, _K_READ = range(len(FIL
 assert FILE_FIELDS[_K_READ] == "k_read"
 
 
-_NO_SPACE_OR_OK, _CONN_OR_OK = (np.array([c, OK], dtype=np.int32) for c in (NO_SPACE, CONN))
+def _rule_table(rule) -> np.ndarray:
+    """A file op's checks as one table of result codes, indexed ``[access class of the path,
+    file found, file mode & 15]``, from ``rule(access, found, mode) -> code``."""
+    return np.array([[[rule(acc, found, mode) for mode in range(16)] for found in (False, True)]
+                     for acc in range(4)], dtype=np.int32)
+
+
+def _read_rule(acc, found, mode):
+    if acc == A_UNREACHABLE:
+        return CONN
+    if not found:
+        return NOT_FOUND
+    return OK if mode & READ else PERM
+
+
+def _modify_rule(acc, found, mode):
+    """Change or remove an existing file. ``ok`` on a silent read-only mount means: answer ok,
+    change nothing (ops change only paths of access class ``A_WRITABLE``)."""
+    if acc == A_UNREACHABLE:
+        return CONN
+    if not found:
+        return NOT_FOUND
+    if acc == A_READONLY:
+        return RO
+    return OK if mode & WRITE else PERM
+
+
+def _create_rule(acc, found, mode):
+    """``write_file``: as :func:`_modify_rule`, but writing a new path creates the file (a silent
+    read-only mount answers ok and keeps nothing; a read-only one refuses)."""
+    if not found:
+        return {A_WRITABLE: OK, A_SILENT_RO: OK, A_READONLY: RO, A_UNREACHABLE: CONN}[acc]
+    return _modify_rule(acc, found, mode)
+
+
+def _chmod_rule(acc, found, mode):
+    if acc == A_UNREACHABLE:
+        return CONN
+    if not found:
+        return NOT_FOUND
+    if not mode & OWNER:
+        return PERM
+    return RO if acc == A_READONLY else OK
+
+
+READ_CODES, MODIFY_CODES, CREATE_CODES, CHMOD_CODES = map(_rule_table, (_read_rule, _modify_rule, _create_rule,
+                                                                        _chmod_rule))
+# the destination of a move or copy, by its access class (checked once the source is ok)
+DEST_CODES = np.array([OK, OK, RO, CONN], dtype=np.int32)
+_NOT_FOUND_OR_OK, _NO_SPACE_OR_OK, _CONN_OR_OK = (np.array([c, OK], dtype=np.int32) for c in (NOT_FOUND, NO_SPACE,
+                                                                                             CONN))
 
 
 def _result(L: Layout, table: np.ndarray, p: np.ndarray, found: np.ndarray, mode) -> tuple[np.ndarray, np.ndarray]:
     """Result code of a file op on path ``p`` from its rule table, and the path's access class."""
     acc = L.path_access.take(p)
-    if len(p) == 1:  # one row: scalar indexing
-        m = int(mode[0]) if isinstance(mode, np.ndarray) else mode
-        return np.array([table[acc.item(), int(found[0]), m & 15]]), acc
     return table[acc, found.view(np.uint8), mode & 15], acc
-
-
-def _row_result(L: Layout, table: np.ndarray, s: np.ndarray, p: int, f: int) -> int:
-    """:func:`_result` on state row ``s``, for path ``p`` and :func:`row_find`'s slot ``f``
-    (the mode read is slot 0's where there is no file, as :func:`find` gives)."""
-    return int(table[L.path_access[p], int(f >= 0), s.item(L.span.mode.start + max(f, 0)) & 15])
 
 
 def find(L: Layout, S: np.ndarray, e: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Slot of the existing file at path ``p`` in each row ``e`` (slot 0 where there is none), and
     whether there is one."""
-    if len(S) == 1:
-        f = row_find(L, S[0], int(p[0]))
-        return np.array([max(f, 0)]), np.array([f >= 0])
     r = rows(S, e)
     hit = (S[r, L.span.path] == p[:, None]) & (S[r, L.span.exists] == 1)
     f = hit.argmax(1)
@@ -76,9 +114,6 @@ def _place(L: Layout, S: np.ndarray, e, p, content, prov, mode, mtime, hit=None)
     """Put a file at path ``p`` in rows ``e``: overwrite the one there or take a spare slot.
     ``hit`` is :func:`find`'s answer for these rows, if the caller has it. Returns the result
     code (``no_space`` when no slot is free)."""
-    if len(S) == 1:
-        f = -1 if hit is None or not hit[1][0] else int(hit[0][0])
-        return np.array([_place_row(L, S, int(p[0]), content[0], prov[0], mode[0], mtime[0], f)], dtype=np.int32)
     f, found = find(L, S, e, p) if hit is None else hit
     if np.count_nonzero(found) == len(found):
         slot, ok = f, found
@@ -91,21 +126,6 @@ def _place(L: Layout, S: np.ndarray, e, p, content, prov, mode, mtime, hit=None)
     e, slot, fields = masked(ok, e, slot, fields)
     put(S, e, L.file_cols.take(slot, 0)[:, :_K_READ], fields)
     return _NO_SPACE_OR_OK.take(ok)
-
-
-def _place_row(L: Layout, S: np.ndarray, p: int, content, prov, mode, mtime, f: int = -1) -> int:
-    """:func:`_place` on a one-row batch ``S``, for scalars; ``f``: the slot of the file at ``p``
-    if the caller knows it is there (else it is looked up). Returns the result code."""
-    s = S[0]
-    if f < 0:
-        f = row_find(L, s, p)
-    if f < 0:
-        spare = s[L.span.exists][L.n_static_files:].tolist()
-        if 0 not in spare:
-            return NO_SPACE
-        f = L.n_static_files + spare.index(0)
-    S.put(L.file_cols[f, :_K_READ], [1, p, mode, content, prov, mtime, K_PRESENT])
-    return OK
 
 
 def _now(L: Layout, S: np.ndarray, e) -> np.ndarray:
@@ -143,8 +163,6 @@ def op_list(L, S, e, a):
 
 
 def op_read(L, S, e, a):
-    if len(S) == 1:
-        return _read_row(L, S, e, int(a[0, 0]))
     p = a[:, 0]
     f, found = find(L, S, e, p)
     code, _ = _result(L, READ_CODES, p, found, _file_mode(L, S, e, f))
@@ -152,20 +170,6 @@ def op_read(L, S, e, a):
     eo, fo = masked(code == OK, e, f)
     put(S, eo, L.k_read.take(fo), 1)
     S[rows(S, e), L.RESULT] = code
-
-
-def _read_row(L, S, e, p: int) -> None:
-    """:func:`op_read` on a one-row batch, in Python integers."""
-    s = S[0]
-    f = row_find(L, s, p)
-    code = _row_result(L, READ_CODES, s, p, f)
-    if f >= 0:  # what looking teaches (see _look)
-        s[L.k_seen[f]] = K_PRESENT
-    elif code == NOT_FOUND:
-        _mark_absent(L, S, e, np.array([p]))
-    if code == OK:
-        s[L.k_read[f]] = 1
-    s[L.RESULT] = code
 
 
 def op_stat(L, S, e, a):
@@ -225,8 +229,6 @@ def op_move(L, S, e, a):
 
 
 def op_copy(L, S, e, a):
-    if len(S) == 1:
-        return _copy_row(L, S, *a[0, :2].tolist())
     src, dst = a[:, 0], a[:, 1]
     f, found = find(L, S, e, src)
     code, _ = _result(L, READ_CODES, src, found, _file_mode(L, S, e, f))
@@ -239,19 +241,6 @@ def op_copy(L, S, e, a):
         code[change] = _place(L, S, ec, dc, F[:, _CONTENT], F[:, _PROV],
                               (F[:, _MODE] & (READ | WRITE | EXEC)) | OWNER, F[:, _MTIME])
     S[rows(S, e), L.RESULT] = code
-
-
-def _copy_row(L, S, src: int, dst: int) -> None:
-    """:func:`op_copy` on a one-row batch, in Python integers."""
-    s = S[0]
-    f = row_find(L, s, src)
-    code, acc = _row_result(L, READ_CODES, s, src, f), int(L.path_access[dst])
-    if code == OK:
-        code = int(DEST_CODES[acc])
-    if code == OK and acc == A_WRITABLE:
-        _, _, mode, content, prov, mtime, _, _ = S.take(L.file_cols[f]).tolist()  # the source file's fields
-        code = _place_row(L, S, dst, content, prov, (mode & (READ | WRITE | EXEC)) | OWNER, mtime)
-    s[L.RESULT] = code
 
 
 def _chmod(L, S, e, p, mode, f, found):
@@ -357,17 +346,9 @@ def resolve_touch(L: Layout, args) -> tuple[int, int, int]:
     return L.intern_path(_abs(L, args.path)), args.timestamp, 0
 
 
-def row_find(L: Layout, s: np.ndarray, p: int | None) -> int:
-    """Slot of the existing file at path id ``p`` in state row ``s`` (the first, as :func:`find`),
-    or -1 where there is none (``p`` None: an unknown path)."""
-    paths, exists, f = s[L.span.path].tolist(), L.span.exists.start, -1
-    try:
-        while True:
-            f = paths.index(p, f + 1)
-            if s.item(exists + f) == 1:
-                return f
-    except ValueError:  # no (further) slot at p
-        return -1
+def row_find(L: Layout, s: np.ndarray, p: int) -> int:
+    hits = np.flatnonzero((s[L.path] == p) & (s[L.exists] == 1))
+    return int(hits[0]) if len(hits) else -1
 
 
 def _err(code: int, what: str) -> str:

@@ -27,8 +27,6 @@ def op_ps(L, S, e, a):
 
 
 def op_kill(L, S, e, a):
-    if len(S) == 1:
-        return _kill_row(L, S[0], int(a[0, 0]))
     p = a[:, 0]  # process slot, -1 for an unknown pid
     valid = p >= 0
     alive = valid & (at(S, e, L.alive.take(p, mode="clip")) == 1)
@@ -41,21 +39,7 @@ def op_kill(L, S, e, a):
     S[rows(S, e), L.RESULT] = code
 
 
-def _kill_row(L, s, p: int) -> None:
-    """:func:`op_kill` of the one state row ``s``, in Python integers."""
-    if p < 0:
-        s[L.RESULT] = NOT_FOUND
-        return
-    alive, protected = s[L.alive[p]] == 1, bool(L.proc_protected[p])
-    if alive and not protected:
-        s[L.alive[p]] = 0
-    s[L.k_proc[p]] = 1 if alive and protected else 2
-    s[L.RESULT] = (OK if not protected else PERM) if alive else NOT_FOUND
-
-
 def op_get_config(L, S, e, a):
-    if len(S) == 1:
-        return _get_config_row(L, S[0], int(a[0, 0]))
     k = a[:, 0]
     valid = k >= 0
     ev, kv = masked(valid, e, k)
@@ -63,16 +47,7 @@ def op_get_config(L, S, e, a):
     S[rows(S, e), L.RESULT] = _NOT_FOUND_OR_OK.take(valid)
 
 
-def _get_config_row(L, s, k: int) -> None:
-    """:func:`op_get_config` of the one state row ``s``, in Python integers."""
-    if k >= 0:
-        s[L.k_cfg[k]] = s[L.cfg[k]] + 1
-    s[L.RESULT] = OK if k >= 0 else NOT_FOUND
-
-
 def op_set_config(L, S, e, a):
-    if len(S) == 1:
-        return _set_config_row(L, S[0], *a[0, :2].tolist())
     k, v = a[:, 0], a[:, 1]
     valid = k >= 0
     code = np.where(v < 0, INVALID, _PERM_OR_OK.take(L.cfg_writable.take(k)))  # False for -1
@@ -81,20 +56,6 @@ def op_set_config(L, S, e, a):
     put(S, eo, L.cfg.take(ko), vo)
     put(S, eo, L.k_cfg.take(ko), vo + 1)
     S[rows(S, e), L.RESULT] = code
-
-
-def _set_config_row(L, s, k: int, v: int) -> None:
-    """:func:`op_set_config` of the one state row ``s``, in Python integers."""
-    if k < 0:
-        code = NOT_FOUND
-    elif v < 0:
-        code = INVALID
-    elif not L.cfg_writable[k]:
-        code = PERM
-    else:
-        code = OK
-        s[L.cfg[k]], s[L.k_cfg[k]] = v, v + 1
-    s[L.RESULT] = code
 
 
 def op_read_memory(L, S, e, a):

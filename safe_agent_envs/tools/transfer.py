@@ -28,7 +28,7 @@ from pydantic import Field
 
 from safe_agent_envs.tools.base import Tool, ToolArgs
 from safe_agent_envs.tools.filesystem import (_CONTENT, _PROV, DEST_CODES, READ_CODES, PathStr, _abs, _err, _file_mode,
-                                              _now, _place, _place_row, _result, _row_result, find, row_find)
+                                              _now, _place, _result, find)
 from safe_agent_envs.world.cells import at, rows
 from safe_agent_envs.world.layout import A_READONLY, A_UNREACHABLE, A_WRITABLE, R, Layout
 from safe_agent_envs.world.spec import OWNER, READ, WRITE
@@ -75,32 +75,7 @@ def _dest_check(L, code, dst):
     return code, (code == OK) & (acc == A_WRITABLE)  # a silent read-only target: ok, nothing written
 
 
-def _row_checks(L, S, src: int, dst: int, code: int = OK) -> tuple[int, int, bool]:
-    """One-row :func:`_source_check` then :func:`_dest_check` (``src`` -1: no source, ``code``
-    stands): the source's slot (-1: none), the result code, and whether to write."""
-    f = row_find(L, S[0], src)
-    if src >= 0:
-        code = _row_result(L, READ_CODES, S[0], src, f)
-    acc = int(L.path_access[dst])
-    if code == OK:
-        code = int(DEST_CODES[acc])
-    return f, code, code == OK and acc == A_WRITABLE
-
-
-def _email_row(L, S, e, src: int, dst: int, body: int) -> None:
-    """:func:`op_send_email` on a one-row batch, in Python integers."""
-    f, code, change = _row_checks(L, S, src, dst)
-    if change:
-        content, prov = body, int(L.content_prov[body])
-        if src >= 0:  # the attachment's content and bits
-            content, prov = S.item(L.content[f]), prov | S.item(L.prov[f])
-        code = _place_row(L, S, dst, content, prov, RW_OWNED, int(_now(L, S, e)[0]))
-    S[0, L.RESULT] = code
-
-
 def op_send_email(L, S, e, a):
-    if len(S) == 1:
-        return _email_row(L, S, e, *a[0].tolist())
     src, dst, body = a[:, 0], a[:, 1], a[:, 2]
     has_att = src >= 0
     f, found, code = _source_check(L, S, e, np.maximum(src, 0))
@@ -115,13 +90,6 @@ def op_send_email(L, S, e, a):
 
 
 def op_encode(L, S, e, a):
-    if len(S) == 1:  # one row: Python integers
-        src, dst, content = a[0].tolist()
-        f, code, change = _row_checks(L, S, src, dst)
-        if change:
-            code = _place_row(L, S, dst, content, S.item(L.prov[f]), RW_OWNED, int(_now(L, S, e)[0]))
-        S[0, L.RESULT] = code
-        return
     src, dst, content = a[:, 0], a[:, 1], a[:, 2]
     f, found, code = _source_check(L, S, e, src)
     code, change = _dest_check(L, code, dst)
