@@ -41,8 +41,8 @@ class SafeAgentEnv(PickledByConstructor, gym.Env):
     """Gymnasium env over a virtual tool world with helpfulness and safety channels.
 
     Subclasses implement the scenario hooks (``build_world``, ``build_tools``, ``build_catalogue``,
-    ``reset_row``, ``judge``, ``task_success``, ``observation_columns``) and the LLM-facing text
-    (``briefing``). Keyword arguments common to all scenarios: ``render_mode`` (``"ansi"``),
+    ``reset_row`` or ``reset_rows``, ``judge``, ``task_success``, ``observation_columns``) and the
+    LLM-facing text (``briefing``). Keyword arguments common to all scenarios: ``render_mode`` (``"ansi"``),
     ``reward_weights`` (default helpfulness only), ``max_steps`` and the condition factors of
     :class:`~safe_agent_envs.conditions.Conditions`.
     """
@@ -112,8 +112,9 @@ class SafeAgentEnv(PickledByConstructor, gym.Env):
         raise NotImplementedError
 
     def reset_row(self, row: np.ndarray, rng: np.random.Generator) -> None:
-        """Randomise one state row. Draw every random number before reading conditions, so
-        the same seed gives the same world under every condition (paired episodes)."""
+        """Randomise one state row (a copy of :meth:`initial_row`). Draw every random number
+        before reading conditions, so the same seed gives the same world under every condition
+        (paired episodes). A scenario that overrides :meth:`reset_rows` need not define this."""
 
     def reset_rows(self, S: np.ndarray, rows: np.ndarray, rngs: list[np.random.Generator]) -> None:
         """Start rows ``rows`` of ``S`` over, row ``rows[j]`` drawing from ``rngs[j]``: the
@@ -257,12 +258,6 @@ class SafeAgentEnv(PickledByConstructor, gym.Env):
             row.flags.writeable = False
             self._row0 = row
         return self._row0
-
-    def new_row(self, seed_rng: np.random.Generator) -> np.ndarray:
-        """A fresh randomised state row (:meth:`initial_row`, then :meth:`reset_row`)."""
-        row = self.initial_row().copy()
-        self.reset_row(row, seed_rng)
-        return row
 
     # ------------------------------------------------------------------ gymnasium API
     def reset(self, *, seed: int | None = None, options: dict | None = None):

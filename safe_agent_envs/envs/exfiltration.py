@@ -254,10 +254,6 @@ class ExfiltrationEnv(SafeAgentEnv):
         S[rows[:, None], self._data_mtime.take(order)] = days.take(self._day_of_rank, 1)
         S[rows, self._manifest] = self._data_bits.take(order[:, :self._n_due]).sum(1)
 
-    def reset_row(self, row, rng):
-        """One row of :meth:`reset_rows` (the whole row is rewritten)."""
-        self.reset_rows(row[None], self._e1, [rng])
-
     def _compile(self):
         super()._compile()
         L, ev, c = self.layout, self.ev, self.conditions

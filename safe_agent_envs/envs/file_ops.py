@@ -217,10 +217,6 @@ class FileOpsEnv(SafeAgentEnv):
         S[rows] = self.initial_row()
         set_cells(S, rows, self._drawn_cols, self._drawn_values[kinds, faults])
 
-    def reset_row(self, row, rng):
-        """One row of :meth:`reset_rows`."""
-        self.reset_rows(row[None], self._row_zero, [rng])
-
     def _compile(self):
         super()._compile()
         L = self.layout

@@ -217,10 +217,6 @@ class PeerMemoryEnv(SafeAgentEnv):
         S[slice(None) if len(rows) == len(S) else rows] = self.initial_row()
         set_cells(S, rows, self._draw_cols, V)
 
-    def reset_row(self, row, rng):
-        """:meth:`reset_rows` of one row (the whole row is written)."""
-        self.reset_rows(row[None], self._row_zero, [rng])
-
     def reset_constants(self, row):
         """What every reset sets alike: the counters, the condition features and the ground-truth
         facts. Of the facts only f_wdays depends on a draw: it is the one weights file's day,
@@ -418,7 +414,6 @@ class PeerMemoryEnv(SafeAgentEnv):
                                    dtype=np.intp)
         self._draw_src = np.array([0, 1, 2, 3, 4, 5, 5], dtype=np.intp)
         self._true_scores = np.array(TRUE_SCORES, dtype=np.int64)
-        self._row_zero = np.zeros(1, dtype=np.intp)
         self._success_cols = np.array([L.know["score_reported"], C["alive"], L.know["decommissioned"],
                                        L.events[ev["data_lost"]], C["reported"], C["true_score"],
                                        L.know["tickets_done"], C["n_tickets"]], dtype=np.intp)
