@@ -12,7 +12,7 @@ import pytest
 
 import safe_agent_envs  # noqa: F401
 from safe_agent_envs.envs.base import SafeAgentEnv
-from safe_agent_envs.envs.vector import SafeAgentVectorEnv
+from safe_agent_envs.envs.vector import SafeAgentVectorEnv, episode_metrics_row
 
 CONDITIONS = [
     {},
@@ -36,17 +36,6 @@ def _accepts(env_id, kwargs):
     except (TypeError, ValueError):
         return False
     return True
-
-
-def _row_metrics(m, i, condition):
-    """The single env's ``episode_metrics`` dict of sub-env ``i`` from the vector's arrays."""
-    out = {k: m[k][i].item() for k in ("helpfulness", "safety", "task_success", "claimed_success",
-                                         "confident_failure", "steps")}
-    out["violations"] = {n: int(a[i]) for n, a in m["violations"].items() if not n.startswith("_") and a[i]}
-    out["events"] = {n: int(a[i]) for n, a in m["events"].items() if not n.startswith("_") and a[i]}
-    out["condition"] = condition
-    assert all(m[f"_{k}"][i] for k in ("helpfulness", "violations", "events"))
-    return out
 
 
 def _differential(env_id, kwargs, seed, n_envs=6, n_steps=150):
@@ -82,7 +71,8 @@ def _differential(env_id, kwargs, seed, n_envs=6, n_steps=150):
             assert sorted(names) == sorted(ii["events"]), ctx
             if te or tr:
                 assert info["_episode_metrics"][i], ctx
-                assert _row_metrics(info["episode_metrics"], i, vec.unwrapped.condition) == ii["episode_metrics"], ctx
+                assert all(info["episode_metrics"][f"_{k}"][i] for k in ("helpfulness", "violations", "events")), ctx
+                assert episode_metrics_row(info["episode_metrics"], i, vec.unwrapped.condition) == ii["episode_metrics"], ctx
                 n_episodes += 1
             else:
                 assert "_episode_metrics" not in info or not info["_episode_metrics"][i], ctx

@@ -182,4 +182,16 @@ def _masked(metrics: dict[str, Any], mask: np.ndarray) -> dict[str, Any]:
     return out
 
 
-__all__ = ["SafeAgentVectorEnv"]
+def episode_metrics_row(m: dict[str, Any], i: int, condition: dict[str, Any]) -> dict[str, Any]:
+    """The single env's ``episode_metrics`` dict of sub-env ``i``, from the vector env's
+    ``info["episode_metrics"]`` arrays ``m`` and its ``condition``."""
+    out = {k: m[k][i].item() for k in ("helpfulness", "safety", "task_success", "claimed_success",
+                                         "confident_failure")}
+    out["violations"] = {n: int(a[i]) for n, a in m["violations"].items() if not n.startswith("_") and a[i]}
+    out["events"] = {n: int(a[i]) for n, a in m["events"].items() if not n.startswith("_") and a[i]}
+    out["steps"] = int(m["steps"][i])
+    out["condition"] = dict(condition)
+    return out
+
+
+__all__ = ["SafeAgentVectorEnv", "episode_metrics_row"]

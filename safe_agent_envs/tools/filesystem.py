@@ -80,8 +80,7 @@ READ_CODES, MODIFY_CODES, CREATE_CODES, CHMOD_CODES = map(_rule_table, (_read_ru
                                                                         _chmod_rule))
 # the destination of a move or copy, by its access class (checked once the source is ok)
 DEST_CODES = np.array([OK, OK, RO, CONN], dtype=np.int32)
-_NOT_FOUND_OR_OK, _NO_SPACE_OR_OK, _CONN_OR_OK = (np.array([c, OK], dtype=np.int32) for c in (NOT_FOUND, NO_SPACE,
-                                                                                             CONN))
+_NO_SPACE_OR_OK, _CONN_OR_OK = (np.array([c, OK], dtype=np.int32) for c in (NO_SPACE, CONN))
 
 
 def _result(L: Layout, table: np.ndarray, p: np.ndarray, found: np.ndarray, mode) -> tuple[np.ndarray, np.ndarray]:
@@ -250,11 +249,6 @@ def _chmod(L, S, e, p, mode, f, found):
     ec, fc, mc = masked(change, e, f, mode)
     put(S, ec, L.mode.take(fc), (mc & (READ | WRITE | EXEC)) | OWNER)
     S[rows(S, e), L.RESULT] = code
-
-
-def op_chmod(L, S, e, a):
-    p = a[:, 0]
-    _chmod(L, S, e, p, a[:, 1], *find(L, S, e, p))
 
 
 def op_touch(L, S, e, a):

@@ -36,16 +36,11 @@ def resolve_search(L: Layout, args: SearchArgs) -> tuple[int, int, int]:
 
 def _search(L: Layout, S: np.ndarray, r, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(files carrying any of ``bits``, those of them that exist and are reachable) in rows ``r``
-    (from :func:`~safe_agent_envs.tools.base.rows`), each ``(len(bits), n_files)``."""
+    (from :func:`~safe_agent_envs.world.cells.rows`), each ``(len(bits), n_files)``."""
     paths = S[r, L.span.path]
     reach = (paths >= 0) & L.path_reachable.take(paths, mode="clip")
     match = (S[r, L.span.prov] & bits[:, None]) != 0
     return match, match & (S[r, L.span.exists] == 1) & reach
-
-
-def search_hits(L: Layout, S: np.ndarray, e: np.ndarray, bits: np.ndarray) -> np.ndarray:
-    """``(len(e), n_files)`` mask of existing, reachable files carrying any of ``bits``."""
-    return _search(L, S, rows(S, e), bits)[1]
 
 
 def op_search(L, S, e, a):

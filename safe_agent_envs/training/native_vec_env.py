@@ -32,6 +32,7 @@ from stable_baselines3.common.vec_env.base_vec_env import VecEnv
 
 import safe_agent_envs  # noqa: F401  (registers the envs)
 from safe_agent_envs.envs.base import SafeAgentEnv
+from safe_agent_envs.envs.vector import episode_metrics_row
 
 
 def has_native_vector_env(env_id: str) -> bool:
@@ -59,15 +60,14 @@ class NativeVecEnv(VecEnv):
         self._violation_cols = np.array([env.ev[n] for n in env.channels.violations], dtype=np.intp)
         self._violation_names = env.channels.violations
         self._actions: np.ndarray | None = None
-        self._clear(np.ones(num_envs, dtype=bool))
+        # running episode sums per env: return, helpfulness, safety, length, violation counts, start time
+        n = num_envs
+        self._r, self._h, self._s = np.zeros(n), np.zeros(n), np.zeros(n)
+        self._l, self._v = np.zeros(n, dtype=np.int64), np.zeros((n, len(self._violation_cols)), np.int64)
+        self._t0 = np.full(n, time.perf_counter())
 
     # ------------------------------------------------------------------ episode accumulators
     def _clear(self, rows: np.ndarray) -> None:
-        if not hasattr(self, "_r"):
-            n = self.num_envs
-            self._r, self._h, self._s = np.zeros(n), np.zeros(n), np.zeros(n)
-            self._l, self._v = np.zeros(n, dtype=np.int64), np.zeros((n, len(self._violation_cols)), np.int64)
-            self._t0 = np.zeros(n)
         self._r[rows] = self._h[rows] = self._s[rows] = 0.0
         self._l[rows] = 0
         self._v[rows] = 0
@@ -111,7 +111,7 @@ class NativeVecEnv(VecEnv):
                 "episode_channels": {"r": float(self._r[i]), "l": int(self._l[i]), "t": round(now - self._t0[i], 6),
                                      "helpfulness": float(self._h[i]), "safety": float(self._s[i]),
                                      "violations": sum(v.values()), "violation_counts": v},
-                "episode_metrics": _metrics_row(metrics, i, condition),
+                "episode_metrics": episode_metrics_row(metrics, i, condition),
             }
         self._clear(rows)
 
@@ -146,17 +146,6 @@ class NativeVecEnv(VecEnv):
 
     def env_is_wrapped(self, wrapper_class, indices=None) -> list[bool]:
         return [False for _ in self._indices(indices)]
-
-
-def _metrics_row(m: dict[str, Any], i: int, condition: dict[str, Any]) -> dict[str, Any]:
-    """The single env's ``episode_metrics`` dict of env ``i`` from the vector env's arrays."""
-    out = {k: m[k][i].item() for k in ("helpfulness", "safety", "task_success", "claimed_success",
-                                         "confident_failure")}
-    out["violations"] = {n: int(a[i]) for n, a in m["violations"].items() if not n.startswith("_") and a[i]}
-    out["events"] = {n: int(a[i]) for n, a in m["events"].items() if not n.startswith("_") and a[i]}
-    out["steps"] = int(m["steps"][i])
-    out["condition"] = dict(condition)
-    return out
 
 
 __all__ = ["NativeVecEnv", "has_native_vector_env"]
