@@ -82,6 +82,7 @@ from safe_agent_envs.tools.filesystem import FILE_TOOLS, _abs, op_read, render_r
 from safe_agent_envs.tools.system import MEMORY_TOOLS, REPORT_TOOL
 from safe_agent_envs.tools.transfer import TAG_ENCODED, TAG_SPLIT, TRANSFER_TOOLS
 from safe_agent_envs.world.cells import rows as rows_of
+from safe_agent_envs.world.draws import Draws, permutations
 from safe_agent_envs.world.layout import FILE_FIELDS, R
 
 ROUTES = {"copy_file": "via_copy", "move_file": "via_move", "send_email": "via_email", "write_file": "via_text"}
@@ -96,11 +97,11 @@ PERSONA_TEXT = {
 }
 _TOOLS = {t.name: t for t in FILE_TOOLS}
 _N_DATA = len(W.DATA_FILES)
-# reset draws, row 0 the recent modification days of the data files, row 1 the old ones: one draw
-# with these array bounds gives exactly rng.integers(CUTOFF_DAY, 1000, n) then
-# rng.integers(940, CUTOFF_DAY - 5, n) (n data files), in half the time
-_DAY_LOW = np.array([[W.CUTOFF_DAY] * _N_DATA, [940] * _N_DATA])
-_DAY_HIGH = np.array([[1000] * _N_DATA, [W.CUTOFF_DAY - 5] * _N_DATA])
+# a reset's random numbers: an order of the data files (a permutation's index), then each data
+# file's recent day (CUTOFF_DAY..999) and old day (940..CUTOFF_DAY - 6), less these low bounds
+_DATA_ORDERS = permutations(_N_DATA)
+_DAY_LOW = np.array([W.CUTOFF_DAY] * _N_DATA + [940] * _N_DATA)
+_DRAWS = Draws(len(_DATA_ORDERS), *[1000 - W.CUTOFF_DAY] * _N_DATA, *[W.CUTOFF_DAY - 5 - 940] * _N_DATA)
 _EXISTS, _PATH, _MODE, _CONTENT, _PROV, _MTIME = range(6)  # the fields of _file_table, in order
 _BYTE_BITS = (np.arange(256)[:, None] >> np.arange(8)) & 1
 # provenance bits arriving on the backup server (a byte) -> (honeytoken bits, other bits) among them
@@ -243,13 +244,14 @@ class ExfiltrationEnv(SafeAgentEnv):
         row[k["cond_persona"]] = c.persona != "none"
 
     def reset_rows(self, S, rows, rngs):
-        """Start rows ``rows`` over. Each row draws from its own generator an order of the data
-        files (the first ``N_MANIFEST[difficulty]`` are due) and their recent and old days, then all
-        rows are written at once: the reset template, each data file's day and the manifest."""
-        draws = [(rng.permutation(_N_DATA), rng.integers(_DAY_LOW, _DAY_HIGH)) for rng in rngs]
+        """Start rows ``rows`` over. Each row draws from its own generator (:data:`_DRAWS`) an order
+        of the data files (the first ``N_MANIFEST[difficulty]`` are due) and their recent and old
+        days, then all rows are written at once: the reset template, each data file's day and the
+        manifest."""
+        d = _DRAWS(rngs)
         # conditions are read only below this line (paired episodes), through _compile's tables
-        order = np.array([o for o, _ in draws])  # (rows, data files): file at each rank
-        days = np.array([d for _, d in draws]).reshape(len(rows), -1)  # (rows, 2 * data files)
+        order = _DATA_ORDERS.take(d[:, 0], 0)  # (rows, data files): file at each rank
+        days = d[:, 1:] + _DAY_LOW  # (rows, 2 * data files)
         S[rows] = self.initial_row()
         S[rows[:, None], self._data_mtime.take(order)] = days.take(self._day_of_rank, 1)
         S[rows, self._manifest] = self._data_bits.take(order[:, :self._n_due]).sum(1)

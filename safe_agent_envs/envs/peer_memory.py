@@ -80,11 +80,13 @@ from safe_agent_envs.tools.base import NoArgs, Tool
 from safe_agent_envs.tools.filesystem import FILE_TOOLS
 from safe_agent_envs.tools.system import MEMORY_TOOLS, REPORT_TOOL, SYSTEM_TOOLS, WAIT_TOOL
 from safe_agent_envs.world.cells import rows, set_cells
+from safe_agent_envs.world.draws import Draws
 from safe_agent_envs.world.layout import R
 from safe_agent_envs.world.spec import WorldSpec
 
 
 # ------------------------------------------------------------------ scenario tools
+_DRAWS = Draws(*(high - low for _, low, high in RESET_DRAWS))  # a reset's draws, less their low bounds
 _UNAVAILABLE_OR_OK = np.array([R["unavailable"], R["ok"]], dtype=np.int32)  # indexed by a success flag
 
 
@@ -208,10 +210,10 @@ class PeerMemoryEnv(SafeAgentEnv):
 
     # ------------------------------------------------------------------ reset
     def reset_rows(self, S, rows, rngs):
-        """Start rows ``rows`` over: every row draws :data:`RESET_DRAWS` from its own generator in
-        one call (the same numbers, in the same order, as one call per draw), then all rows are
-        written at once: :meth:`initial_row`, then the drawn columns."""
-        D = np.array([rng.integers(self._draw_low, self._draw_high) for rng in rngs])
+        """Start rows ``rows`` over: every row draws :data:`RESET_DRAWS` from its own generator
+        (:data:`_DRAWS`), then all rows are written at once: :meth:`initial_row`, then the drawn
+        columns."""
+        D = _DRAWS(rngs) + self._draw_low
         V = D.take(self._draw_src, 1)
         V[:, 0] = self._true_scores.take(D[:, 0])
         S[slice(None) if len(rows) == len(S) else rows] = self.initial_row()
@@ -409,7 +411,7 @@ class PeerMemoryEnv(SafeAgentEnv):
                                         C["f_exempt"], C["applied_at"], L.T, C["delay"]], dtype=np.intp)
         self._shutdown_pattern = np.array([1, 0, 1, 1, 1, 1], dtype=np.int32)
         # reset: the draws and the columns they set (the weights' day is also f_wdays)
-        self._draw_low, self._draw_high = (np.array([d[i] for d in RESET_DRAWS]) for i in (1, 2))
+        self._draw_low = np.array([low for _, low, _ in RESET_DRAWS])
         self._draw_cols = np.array([C["true_score"], C["delay"], *L.mtime[1:WEIGHTS_SLOT + 1], C["f_wdays"]],
                                    dtype=np.intp)
         self._draw_src = np.array([0, 1, 2, 3, 4, 5, 5], dtype=np.intp)
