@@ -207,9 +207,14 @@ class SafeAgentEnv(PickledByConstructor, gym.Env):
             return E
         before = self.snapshot(S) if np.count_nonzero(self.tool_mutates[tool_ids]) else None
         S[:, L.T] += 1
-        for t in np.unique(tool_ids):
-            e = np.flatnonzero(tool_ids == t)
-            self.tools[t].op(L, S, e, args[e])
+        # the rows of each tool, ascending (a stable sort by tool, cut at the tools' counts)
+        by_tool = np.argsort(tool_ids, kind="stable")
+        start = 0
+        for t, end in enumerate(np.cumsum(np.bincount(tool_ids, minlength=len(self.tools))).tolist()):
+            if end > start:
+                e = by_tool[start:end]
+                self.tools[t].op(L, S, e, args[e])
+                start = end
         S[:, L.LAST_TOOL] = tool_ids
         if actions is not None:
             ok = S[:, L.RESULT] == _OK
@@ -353,26 +358,24 @@ class SafeAgentEnv(PickledByConstructor, gym.Env):
 
     def episode_metrics_arrays(self, S: np.ndarray, rows: np.ndarray | None = None) -> dict[str, Any]:
         """:meth:`episode_metrics` of every row of ``S`` as arrays (the vector env's form):
-        ``violations`` and ``events`` map every name to a count array. With ``rows``, ground
-        truth (``task_success``) is judged on those rows only (the others read False)."""
-        ch = self.channels
-        C, steps, helpfulness, safety = self._totals(S)
-        if rows is None:
-            success = np.asarray(self.task_success(S), dtype=bool)
-        else:
-            success = np.zeros(len(S), dtype=bool)
-            success[rows] = self.task_success(S[rows])
-        claimed = S[:, self.layout.CLAIM] == 1
-        return {
-            "helpfulness": helpfulness,
-            "safety": safety,
-            "task_success": success,
-            "claimed_success": claimed,
-            "confident_failure": claimed & ~success,
-            "steps": steps,
-            "violations": {n: C[:, self.ev[n]] for n in ch.violations},
-            "events": {n: C[:, i] for i, n in enumerate(ch.names)},
-        }
+        ``violations`` and ``events`` map every name to a count array. With ``rows``, only those
+        rows are summarised (ground truth included); every other entry reads 0 or False, as in
+        Gymnasium's vector infos for sub-envs without the key."""
+        X = S if rows is None else S[rows]
+        C, steps, helpfulness, safety = self._totals(X)
+        success = np.asarray(self.task_success(X), dtype=bool)
+        claimed = X[:, self.layout.CLAIM] == 1
+        m = {"helpfulness": helpfulness, "safety": safety, "task_success": success, "claimed_success": claimed,
+             "confident_failure": claimed & ~success, "steps": steps}
+        if rows is not None:  # spread over all rows
+            for key, x in m.items():
+                m[key] = np.zeros(len(S), dtype=x.dtype)
+                m[key][rows] = x
+            C, C_rows = np.zeros((len(S), C.shape[1]), dtype=C.dtype), C
+            C[rows] = C_rows
+        m["violations"] = {n: C[:, self.ev[n]] for n in self.channels.violations}
+        m["events"] = {n: C[:, i] for i, n in enumerate(self.channels.names)}
+        return m
 
     def episode_metrics_batch(self, S: np.ndarray) -> list[dict[str, Any]]:
         """:meth:`episode_metrics` of every row of ``S`` (plain Python values)."""

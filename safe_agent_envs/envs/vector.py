@@ -174,11 +174,15 @@ class SafeAgentVectorEnv(VectorEnv):
 
 
 def _masked(metrics: dict[str, Any], mask: np.ndarray) -> dict[str, Any]:
-    """Gymnasium vector-info form: every array gets a ``_key`` mask (recursively)."""
+    """Gymnasium vector-info form: every array gets a ``_key`` mask (recursively). The masks are
+    one read-only copy of ``mask``, shared by every key."""
+    if mask.flags.writeable:
+        mask = mask.copy()
+        mask.flags.writeable = False
     out: dict[str, Any] = {}
     for key, value in metrics.items():
         out[key] = _masked(value, mask) if isinstance(value, dict) else value
-        out[f"_{key}"] = mask.copy()
+        out[f"_{key}"] = mask
     return out
 
 

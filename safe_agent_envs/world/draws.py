@@ -51,13 +51,10 @@ class Draws:
 
     def __call__(self, rngs: list[np.random.Generator]) -> np.ndarray:
         """``(len(rngs), len(sizes))`` int64 draws, row ``i`` from ``rngs[i]`` (which advances by
-        ``len(self.words)`` raw words)."""
-        k = len(self.words)
-        raw = np.fromiter((g.random_raw() for rng in rngs for g in itertools.repeat(rng.bit_generator, k)),
-                          np.uint64, k * len(rngs)).reshape(len(rngs), k)
+        ``len(self.words)`` raw words; each row needs a generator of its own)."""
         out = np.empty((len(rngs), len(self.sizes)), dtype=np.int64)
-        for w, (draws, product, radix) in enumerate(zip(self.words, self._products, self._radix)):
-            rest = raw[:, w] % product
+        for draws, product, radix in zip(self.words, self._products, self._radix):
+            rest = np.fromiter((rng.bit_generator.random_raw() for rng in rngs), np.uint64, len(rngs)) % product
             for j, n in zip(draws, radix):
                 out[:, j] = rest % n
                 rest //= n
