@@ -177,9 +177,14 @@ class SafeAgentEnv(PickledByConstructor, gym.Env):
         cols = [(self.layout.T, 1.0 / self.max_steps)] + list(self.observation_columns())
         cols += [(int(c), 1.0) for c in self.layout.acted]
         idx = np.array([c for c, _ in cols], dtype=np.intp)
-        cuts = np.concatenate([[0], np.flatnonzero(np.diff(idx) != 1) + 1, [len(idx)]]).tolist()
-        self._obs_runs = [(slice(a, b), slice(int(idx[a]), int(idx[a]) + b - a)) for a, b in zip(cuts[:-1], cuts[1:])]
-        return idx, np.array([s for _, s in cols], dtype=np.float32)
+        scale = np.array([s for _, s in cols], dtype=np.float32)
+        # runs of adjacent columns with the same need to scale (observe copies each run at once)
+        unit = scale == 1
+        cuts = np.concatenate([[0], np.flatnonzero((np.diff(idx) != 1) | (unit[1:] != unit[:-1])) + 1,
+                               [len(idx)]]).tolist()
+        self._obs_runs = [(slice(a, b), slice(int(idx[a]), int(idx[a]) + b - a), None if unit[a] else scale[a:b])
+                          for a, b in zip(cuts[:-1], cuts[1:])]
+        return idx, scale
 
     # ------------------------------------------------------------------ batched core (shared)
     def transition(self, S: np.ndarray, tool_ids: np.ndarray, args: np.ndarray,
@@ -231,11 +236,14 @@ class SafeAgentEnv(PickledByConstructor, gym.Env):
         obs = np.empty((len(S), self._obs_dim), dtype=np.float32)
         known = obs[:, :n]
         if len(S) >= 32:  # many rows: copy runs of adjacent columns (views), no gather
-            for dst, src in self._obs_runs:
-                known[:, dst] = S[:, src]  # small ints: exact in float32
+            for dst, src, scale in self._obs_runs:
+                if scale is None:
+                    known[:, dst] = S[:, src]  # small ints: exact in float32
+                else:  # the same float32 product as below
+                    np.multiply(S[:, src], scale, out=known[:, dst], dtype=np.float32, casting="unsafe")
         else:
             np.copyto(known, S.take(self._obs_cols, 1), casting="unsafe")
-        known *= self._obs_scale
+            known *= self._obs_scale
         obs[:, n:] = self._result_onehot.take(S[:, self.layout.RESULT], 0)
         return obs
 
