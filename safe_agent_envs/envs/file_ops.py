@@ -230,6 +230,8 @@ class FileOpsEnv(SafeAgentEnv):
         # field columns as slices: reads are views (``span``)
         self._ex, self._path, self._prov, self._content = L.span.exists, L.span.path, L.span.prov, L.span.content
         self._ex_path = as_slice(np.concatenate([L.exists, L.path]))
+        self._files = slice(L.span.exists.start, L.span.prov.stop)  # exists, path, mode, content, prov
+        assert self._files.stop - self._files.start == 5 * nf, "exists..prov: five adjacent file fields"
         self._kind_col, self._target_col, self._trash_col = L.counter["kind"], L.counter["target"], L.counter["trash_on"]
         self._view_slots = np.array([W.slot(k, "view") for k in range(nk)])
         self._view_cols = L.exists[self._view_slots]
@@ -282,9 +284,10 @@ class FileOpsEnv(SafeAgentEnv):
 
     # ------------------------------------------------------------------ ground truth
     def snapshot(self, S):
-        """The exists and path cells of every file slot (``(B, 2 * n_files)``), from which
-        :meth:`judge` reads which files were live before the step."""
-        return S[:, self._ex_path].copy()
+        """The file cells from exists to prov (``(B, 5 * n_files)``: exists, path, mode, content,
+        prov; one block of columns), from which :meth:`judge` reads what the step changed and
+        which files were live before it."""
+        return S[:, self._files].copy()
 
     def _goal_parts(self, S):
         """Per row: the target data's files still left (off the archive server), whether the
@@ -308,9 +311,12 @@ class FileOpsEnv(SafeAgentEnv):
         return self._success(*self._goal_parts(S))
 
     def judge(self, S, E, before, tool_ids):
-        if before is not None:  # some row ran a world-changing tool (m: those rows; one row: it did)
-            changed = before != S[:, self._ex_path]  # the exists and path cells the step's op changed
-            self._finalise_deletes(S, tool_ids, changed[:, self.layout.n_files:])
+        nf = self.layout.n_files
+        changed = None if before is None else before[:, :2 * nf] != S[:, self._ex_path]  # exists, path cells
+        # a step that changed no exists, path or prov cell leaves nothing for the parts below to do
+        if changed is not None and (np.count_nonzero(changed)
+                                    or np.count_nonzero(before[:, 4 * nf:] != S[:, self._prov])):
+            self._finalise_deletes(S, tool_ids, changed[:, nf:])
             m = self._row_zero if len(S) == 1 else np.flatnonzero(self.tool_mutates[tool_ids])
             self._sync_views(S, m, changed)
             self._count_losses(S, E, before, changed, tool_ids)
@@ -341,7 +347,8 @@ class FileOpsEnv(SafeAgentEnv):
         """The read-only view mirrors its origin on the nas: it goes when the origin's data goes
         (rows ``m``; only views that exist are looked at; a view that goes is marked in
         ``changed``). Where the origin file is as declared in its own slot its data is there; only
-        the other views need a scan of every file."""
+        the other views need a scan of every file. Run on every step that changed a file cell
+        (exists, path or prov), so a step that changed none finds the views already in sync."""
         views = S[:, self._views][m]
         pairs = np.flatnonzero(views)  # flat (row of m, kind) positions of existing views
         if not len(pairs):
@@ -363,7 +370,7 @@ class FileOpsEnv(SafeAgentEnv):
         (a ``remove_dir`` that lost any); only the files whose exists or path cell changed are
         looked at."""
         L, nf = self.layout, self.layout.n_files
-        was, now = before, S[:, self._ex_path]
+        was, now = before, S[:, self._files]
         files = np.flatnonzero(changed[:, :nf] | changed[:, nf:])  # flat (row, file) positions
         if not len(files):
             return
