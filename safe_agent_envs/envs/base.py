@@ -251,9 +251,7 @@ class SafeAgentEnv(PickledByConstructor, gym.Env):
         """:meth:`observe` of one state row (the single env's step), as a 1-D array."""
         n = len(self._obs_cols)
         obs = np.empty(self._obs_dim, dtype=np.float32)
-        known = obs[:n]
-        np.copyto(known, s.take(self._obs_cols), casting="unsafe")
-        known *= self._obs_scale
+        np.multiply(s.take(self._obs_cols), self._obs_scale, out=obs[:n], dtype=np.float32, casting="unsafe")
         obs[n:] = self._result_onehot[s[self.layout.RESULT]]
         return obs
 
