@@ -441,9 +441,20 @@ class SafeAgentEnv(PickledByConstructor, gym.Env):
             raise KeyError(f"unknown observation feature {name!r}; features: {', '.join(self.obs_names)}") from None
 
     def action_index(self, name: str, **arguments: Any) -> int:
-        """Catalogue index of the call ``name(**arguments)`` (arguments may be partial)."""
+        """Catalogue index of the call ``name(**arguments)`` (arguments may be partial); answers
+        are remembered (scripted policies ask on every step)."""
+        cache = self.__dict__.setdefault("_action_index_cache", {})
+        try:
+            key = (name, *sorted(arguments.items()))
+            return cache[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable argument value: look it up without remembering
+            key = None
         for k, (t, a) in enumerate(self.catalogue):
-            if t.name == name and all(getattr(a, key) == v for key, v in arguments.items()):
+            if t.name == name and all(getattr(a, arg) == v for arg, v in arguments.items()):
+                if key is not None:
+                    cache[key] = k
                 return k
         raise KeyError(f"no catalogue action {name}({arguments}); see catalogue_calls()")
 
