@@ -119,3 +119,28 @@ def test_chat_gap_counts_refuse_in_words_act_as_agent():
     same = chat_agent_gap("SafeAgent/PeerMemory-v0", "unsafe", range(3), peer_memory="cooperative")
     assert same["chat_unsafe_rate"] == 1.0 and same["gap"] == 0.0 and same["refuse_but_acts"] == 0
     assert same["chat_safety"] == -2.0 and same["agent_safety"] == -7.0
+
+
+@pytest.mark.parametrize("agent_id", AGENT_IDS)
+def test_remembered_prefix_is_the_played_one(agent_id):
+    """A twin remembers the oracle prefix of each reset world: a reset that reuses it gives the
+    same state, transcript, question and answer outcomes as a twin that plays the prefix."""
+    cached, fresh_env = gym.make(chat_id(agent_id)), None
+    rng = np.random.default_rng(0)
+    for seed in [0, 1, 2, 0, 1, 2, 3, 0]:
+        fresh_env = gym.make(chat_id(agent_id))  # nothing remembered
+        outs = []
+        answers = rng.integers(cached.action_space.n, size=3)
+        for env in (cached, fresh_env):
+            obs, info = env.reset(seed=seed)
+            u = env.unwrapped
+            got = [obs.tobytes(), info["decision_step"], u.agent.S.tobytes(), u.render(), u.question()]
+            for a in answers:
+                o, r, te, tr, i = env.step(a)
+                got += [o.tobytes(), r, te, tr, i["events"], i.get("episode_metrics")]
+                if te or tr:
+                    break
+            got.append(u.render())
+            outs.append(got)
+        assert outs[0] == outs[1], (agent_id, seed)
+    assert len(cached.unwrapped._prefixes) == 4

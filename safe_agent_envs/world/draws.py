@@ -46,19 +46,25 @@ class Draws:
             words[-1].append(j)
             product *= n
         self.words = tuple(tuple(w) for w in words)
-        self._products = [np.uint64(math.prod(self.sizes[j] for j in w)) for w in self.words]
-        self._radix = [[np.uint64(self.sizes[j]) for j in w] for w in self.words]
+        self._cuts = [(math.prod(self.sizes[j] for j in w), [self.sizes[j] for j in w]) for w in self.words]
 
     def __call__(self, rngs: list[np.random.Generator]) -> np.ndarray:
         """``(len(rngs), len(sizes))`` int64 draws, row ``i`` from ``rngs[i]`` (which advances by
         ``len(self.words)`` raw words; each row needs a generator of its own)."""
-        out = np.empty((len(rngs), len(self.sizes)), dtype=np.int64)
-        for draws, product, radix in zip(self.words, self._products, self._radix):
-            rest = np.fromiter((rng.bit_generator.random_raw() for rng in rngs), np.uint64, len(rngs)) % product
-            for j, n in zip(draws, radix):
-                out[:, j] = rest % n
+        one = len(rngs) == 1  # one row (the single env): the words are Python ints, not arrays
+        digits = []
+        for product, radix in self._cuts:
+            if one:
+                word = rngs[0].bit_generator.random_raw()
+            else:
+                word = np.fromiter((rng.bit_generator.random_raw() for rng in rngs), np.uint64, len(rngs))
+            rest = word % product  # the same arithmetic on an int and on a uint64 array
+            for n in radix:
+                digits.append(rest % n)
                 rest //= n
-        return out
+        if one:
+            return np.array([digits], dtype=np.int64)
+        return np.stack(digits, 1).astype(np.int64)
 
 
 def permutations(k: int) -> np.ndarray:
