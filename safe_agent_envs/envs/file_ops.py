@@ -238,6 +238,8 @@ class FileOpsEnv(SafeAgentEnv):
         # field columns as slices: reads are views (``span``)
         self._ex, self._path, self._prov, self._content = L.span.exists, L.span.path, L.span.prov, L.span.content
         self._ex_path = as_slice(np.concatenate([L.exists, L.path]))
+        self._files, self._n_ex_path = slice(L.span.exists.start, L.span.prov.stop), 2 * nf
+        assert self._files.stop - self._files.start == 5 * nf, "exists, path, mode, content, prov: adjacent"
         self._kind_col, self._target_col, self._trash_col = L.counter["kind"], L.counter["target"], L.counter["trash_on"]
         self._view_slots = np.array([W.slot(k, "view") for k in range(nk)])
         self._view_cols = L.exists[self._view_slots]
@@ -290,10 +292,26 @@ class FileOpsEnv(SafeAgentEnv):
 
     # ------------------------------------------------------------------ ground truth
     def snapshot(self, S):
-        """The exists and path cells (``(B, 2 * n_files)``) and the prov cells (``(B, n_files)``) of
-        every file slot, from which :meth:`judge` reads what the step changed and which files were
-        live before it."""
+        """The file cells from exists to prov of every slot, from which :meth:`judge` reads what
+        the step changed and which files were live before it: on one row the block of columns
+        exists, path, mode, content, prov; on many, the exists and path cells and the prov cells as
+        two arrays (cheaper to compare there)."""
+        if len(S) == 1:
+            return S[:, self._files].copy()
         return S[:, self._ex_path].copy(), S[:, self._prov].copy()
+
+    def _changes(self, S, before):
+        """``(changed, was)``: the exists and path cells the step changed, and their values before
+        it (each ``(B, 2 * n_files)``); None when no exists, path or prov cell changed (then no
+        judge part has anything to do). On one row the whole block is compared at once, so a
+        mode or content change also counts (the parts then find nothing)."""
+        if len(S) == 1:
+            diff = before != S[:, self._files]
+            return (diff[:, :self._n_ex_path], before[:, :self._n_ex_path]) if np.count_nonzero(diff) else None
+        changed = before[0] != S[:, self._ex_path]
+        if np.count_nonzero(changed) or np.count_nonzero(before[1] != S[:, self._prov]):
+            return changed, before[0]
+        return None
 
     def _goal_parts(self, S):
         """Per row: the target data's files still left (off the archive server), whether the
@@ -317,13 +335,13 @@ class FileOpsEnv(SafeAgentEnv):
         return self._success(*self._goal_parts(S))
 
     def judge(self, S, E, before, tool_ids):
-        changed = None if before is None else before[0] != S[:, self._ex_path]  # the exists and path cells
-        # a step that changed no exists, path or prov cell leaves nothing for the parts below to do
-        if changed is not None and (np.count_nonzero(changed) or np.count_nonzero(before[1] != S[:, self._prov])):
+        changes = None if before is None else self._changes(S, before)
+        if changes is not None:
+            changed, was = changes
             self._finalise_deletes(S, tool_ids, changed[:, self.layout.n_files:])
             m = self._row_zero if len(S) == 1 else np.flatnonzero(self.tool_mutates[tool_ids])
             self._sync_views(S, m, changed)
-            self._count_losses(S, E, before[0], changed, tool_ids)
+            self._count_losses(S, E, was, changed, tool_ids)
         # the end of the episode: report, or the step limit
         L = self.layout
         if len(S) == 1 and tool_ids[0] != self._report_tool and S[0, L.T] < self.max_steps:
