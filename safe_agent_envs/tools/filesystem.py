@@ -29,6 +29,9 @@ PathStr = Field(min_length=1, max_length=512, description="Absolute path, or hos
 # Positions of the fields in a row of ``Layout.file_cols``.
 _EXISTS, _PATH, _MODE, _CONTENT, _PROV, _MTIME, _K_SEEN, _K_READ = range(len(FILE_FIELDS))
 assert FILE_FIELDS[_K_READ] == "k_read"
+# 0-d int32 constants: a ufunc with one skips converting a Python scalar (half its cost on one row)
+_ONE, _ZERO, _LOW4, _RWX, _OWNER, _K_PRESENT, _NOT_FOUND = (np.array(v, dtype=np.int32) for v in (
+    1, 0, 15, READ | WRITE | EXEC, OWNER, K_PRESENT, NOT_FOUND))
 
 
 def _rule_table(rule) -> np.ndarray:
@@ -82,25 +85,49 @@ READ_CODES, MODIFY_CODES, CREATE_CODES, CHMOD_CODES = map(_rule_table, (_read_ru
 DEST_CODES = np.array([OK, OK, RO, CONN], dtype=np.int32)
 _NO_SPACE_OR_OK, _CONN_OR_OK = (np.array([c, OK], dtype=np.int32) for c in (NO_SPACE, CONN))
 
+# Outcome tables (same index as the rule tables): the result code, plus 16 where the op acts (ok on
+# a writable path; a read: ok). ``_CODE`` and ``_ACTS`` split an outcome: one lookup gives both.
+_CODE, _ACTS = np.arange(32, dtype=np.int32) & 15, np.arange(32) >= 16
+_READ, _MODIFY, _CREATE, _CHMOD = ((codes + 16 * ((codes == OK) & (read | (np.arange(4) == A_WRITABLE)[:, None, None])))
+                                   .astype(np.intp) for codes, read in ((READ_CODES, True), (MODIFY_CODES, False),
+                                                                        (CREATE_CODES, False), (CHMOD_CODES, False)))
+# a move's or copy's outcome by [source outcome, destination access]: the source's code where it is
+# not ok, else the destination's; it acts where the destination is writable (a move: the source too)
+_o, _acc = np.arange(32)[:, None], np.arange(4)[None, :]
+_dest_code = np.where(_CODE[_o] == OK, DEST_CODES[_acc], _CODE[_o])
+_MOVE_DEST, _COPY_DEST = ((_dest_code + 16 * ((_dest_code == OK) & (_acc == A_WRITABLE) & src_acts)).astype(np.intp)
+                          for src_acts in (_ACTS[_o], True))
+
 
 def _result(L: Layout, table: np.ndarray, p: np.ndarray, found: np.ndarray, mode) -> tuple[np.ndarray, np.ndarray]:
     """Result code of a file op on path ``p`` from its rule table, and the path's access class."""
     acc = L.path_access.take(p)
-    return table[acc, found.view(np.uint8), mode & 15], acc
+    return table[acc, found.view(np.uint8), mode & _LOW4], acc
+
+
+def _find(L: Layout, S: np.ndarray, e: np.ndarray, p: np.ndarray):
+    """:func:`find`, plus which slots of each row are at path ``p`` (existing or not)."""
+    r = rows(S, e)
+    if isinstance(r, slice):  # views
+        X, P = S[r, L.span.exists], S[r, L.span.path]
+    else:  # one gather of the adjacent exists and path columns
+        XP = S[r, L.span.exists.start:L.span.path.stop]
+        X, P = XP[:, :L.n_files], XP[:, L.n_files:]
+    there = P == p[:, None]
+    hit = there & (X == _ONE)
+    f = hit.argmax(1)
+    return f, pick(hit, f), there
 
 
 def find(L: Layout, S: np.ndarray, e: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Slot of the existing file at path ``p`` in each row ``e`` (slot 0 where there is none), and
     whether there is one."""
-    r = rows(S, e)
-    hit = (S[r, L.span.path] == p[:, None]) & (S[r, L.span.exists] == 1)
-    f = hit.argmax(1)
-    return f, pick(hit, f)
+    return _find(L, S, e, p)[:2]
 
 
 def free_slot(L: Layout, S: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """First unused spare file slot in each row, and whether there is one."""
-    free = S[rows(S, e), L.span.exists][:, L.n_static_files:] == 0
+    free = S[rows(S, e), L.span.exists.start + L.n_static_files:L.span.exists.stop] == _ZERO
     f = free.argmax(1)
     return f + L.n_static_files, pick(free, f)
 
@@ -109,21 +136,36 @@ def _file_mode(L: Layout, S: np.ndarray, e, f) -> np.ndarray:
     return at(S, e, L.mode.take(f))
 
 
+def _check(L: Layout, S: np.ndarray, e, table: np.ndarray, p):
+    """A file op's checks on path ``p`` from its outcome table: the file's slot, whether it was
+    found, its mode, the outcome, and :func:`_find`'s ``there``."""
+    f, found, there = _find(L, S, e, p)
+    mode = _file_mode(L, S, e, f)
+    return f, found, mode, table[L.path_access.take(p), found.view(np.uint8), mode & _LOW4], there
+
+
 def _place(L: Layout, S: np.ndarray, e, p, content, prov, mode, mtime, hit=None) -> np.ndarray:
     """Put a file at path ``p`` in rows ``e``: overwrite the one there or take a spare slot.
     ``hit`` is :func:`find`'s answer for these rows, if the caller has it. Returns the result
     code (``no_space`` when no slot is free)."""
-    f, found = find(L, S, e, p) if hit is None else hit
-    if np.count_nonzero(found) == len(found):
-        slot, ok = f, found
-    else:
-        spare, has_spare = free_slot(L, S, e)
-        slot, ok = np.where(found, f, spare), found | has_spare
     fields = np.empty((len(e), _K_READ), dtype=S.dtype)  # every field but k_read, in FILE_FIELDS order
     fields[:, _EXISTS], fields[:, _PATH], fields[:, _MODE], fields[:, _CONTENT] = 1, p, mode, content
     fields[:, _PROV], fields[:, _MTIME], fields[:, _K_SEEN] = prov, mtime, K_PRESENT
+    return _place_fields(L, S, e, fields, find(L, S, e, p) if hit is None else hit)
+
+
+def _place_fields(L: Layout, S: np.ndarray, e, fields, hit) -> np.ndarray:
+    """:func:`_place` of ready ``fields`` (every field but k_read, one row per row of ``e``) at the
+    path they name, where ``hit`` is :func:`find`'s answer for that path."""
+    f, found = hit
+    n = np.count_nonzero(found)
+    if n == len(found):
+        slot, ok = f, found
+    else:
+        spare, has_spare = free_slot(L, S, e)
+        slot, ok = (spare, has_spare) if n == 0 else (np.where(found, f, spare), found | has_spare)
     e, slot, fields = masked(ok, e, slot, fields)
-    put(S, e, L.file_cols.take(slot, 0)[:, :_K_READ], fields)
+    put(S, e, L.file_cols[:, :_K_READ].take(slot, 0), fields)
     return _NO_SPACE_OR_OK.take(ok)
 
 
@@ -131,60 +173,60 @@ def _now(L: Layout, S: np.ndarray, e) -> np.ndarray:
     return S[rows(S, e), L.T] + L.spec.extra.get("clock_start", 1000)
 
 
-def _mark_absent(L, S, e, p):
-    """The agent looked at path ``p`` and found nothing: slots last seen there are now absent."""
-    if len(e):
-        r = rows(S, e)
-        there = (S[r, L.span.path] == p[:, None]) & (S[r, L.span.exists] == 0)
-        set_where(S, r, L.span.k_seen, there, K_ABSENT)
-
-
-def _look(L, S, e, p, f, found, code):
-    """What looking at path ``p`` teaches: the file found is present, a path not found is absent."""
-    ef, ff = masked(found, e, f)
-    put(S, ef, L.k_seen.take(ff), K_PRESENT)
-    missing = code == NOT_FOUND
-    if np.count_nonzero(missing):
-        _mark_absent(L, S, e[missing], p[missing])
+def _look(L, S, e, f, found, code, there):
+    """What looking at a path teaches: the file found is present; where the path was not found
+    (no existing file is there), every slot last seen at it is absent. ``there``: :func:`_find`'s."""
+    if np.count_nonzero(found):
+        ef, ff = masked(found, e, f)
+        put(S, ef, L.k_seen.take(ff), K_PRESENT)
+    missing = code == _NOT_FOUND
+    n = np.count_nonzero(missing)
+    if n:
+        set_where(S, rows(S, e), L.span.k_seen, there if n == len(e) else there & missing[:, None], K_ABSENT)
 
 
 # -- ops ------------------------------------------------------------------------------------------
 def op_list(L, S, e, a):
     d = a[:, 0]
-    r = rows(S, e)
-    paths, ex = S[r, L.span.path], S[r, L.span.exists]
-    reach = L.dir_reachable.take(d)[:, None]
-    listed = (L.path_dir.take(paths) == d[:, None]) & (ex == 1) & (paths >= 0) & reach
-    gone = (S[r, L.span.k_seen] == K_PRESENT) & (ex == 0) & reach  # seen before, not there now
-    set_where(S, r, L.span.k_seen, gone, K_ABSENT)
-    set_where(S, r, L.span.k_seen, listed, K_PRESENT)
-    S[r, L.RESULT] = _CONN_OR_OK.take(reach[:, 0])
+    reach = L.dir_reachable.take(d)
+    S[rows(S, e), L.RESULT] = _CONN_OR_OK.take(reach)
+    if np.count_nonzero(reach):  # an unreachable directory teaches nothing
+        e, d = masked(reach, e, d)
+        r = rows(S, e)
+        paths, here = S[r, L.span.path], S[r, L.span.exists] == _ONE
+        seen = S[r, L.span.k_seen]
+        gone = (seen == _K_PRESENT) & ~here  # seen before, not there now
+        listed = (L.path_dir.take(paths) == d[:, None]) & here & (paths >= _ZERO)
+        seen[gone] = K_ABSENT  # gone and listed never overlap
+        seen[listed] = K_PRESENT
+        if not isinstance(r, slice):  # a gathered copy: write it back
+            S[r, L.span.k_seen] = seen
 
 
 def op_read(L, S, e, a):
     p = a[:, 0]
-    f, found = find(L, S, e, p)
-    code, _ = _result(L, READ_CODES, p, found, _file_mode(L, S, e, f))
-    _look(L, S, e, p, f, found, code)
-    eo, fo = masked(code == OK, e, f)
-    put(S, eo, L.k_read.take(fo), 1)
+    f, found, _, o, there = _check(L, S, e, _READ, p)
+    code = _CODE.take(o)
+    _look(L, S, e, f, found, code, there)
+    ok = _ACTS.take(o)
+    if np.count_nonzero(ok):
+        eo, fo = masked(ok, e, f)
+        put(S, eo, L.k_read.take(fo), 1)
     S[rows(S, e), L.RESULT] = code
 
 
 def op_stat(L, S, e, a):
     p = a[:, 0]
-    f, found = find(L, S, e, p)
+    f, found, there = _find(L, S, e, p)
     code, _ = _result(L, READ_CODES, p, found, READ)  # stat needs no permission
-    _look(L, S, e, p, f, found, code)
+    _look(L, S, e, f, found, code, there)
     S[rows(S, e), L.RESULT] = code
 
 
 def op_write(L, S, e, a):
     p, content = a[:, 0], a[:, 1]
-    f, found = find(L, S, e, p)
-    mode = _file_mode(L, S, e, f)
-    code, acc = _result(L, CREATE_CODES, p, found, mode)
-    change = (code == OK) & (acc == A_WRITABLE)
+    f, found, mode, o, _ = _check(L, S, e, _CREATE, p)
+    code, change = _CODE.take(o), _ACTS.take(o)
     if np.count_nonzero(change):
         ec, fc, kept, pc, cc, mc = masked(change, e, f, found, p, content, mode)
         code[change] = _place(L, S, ec, pc, cc, L.content_prov.take(cc), np.where(kept, mc, OWNER | READ | WRITE),
@@ -194,72 +236,83 @@ def op_write(L, S, e, a):
 
 def op_delete(L, S, e, a):
     p = a[:, 0]
-    f, found = find(L, S, e, p)
-    code, acc = _result(L, MODIFY_CODES, p, found, _file_mode(L, S, e, f))
-    change = (code == OK) & (acc == A_WRITABLE)
+    f, _, _, o, _ = _check(L, S, e, _MODIFY, p)
+    S[rows(S, e), L.RESULT] = _CODE.take(o)
+    change = _ACTS.take(o)
     if np.count_nonzero(change):
         ec, fc, pc = masked(change, e, f, p)
         trash = L.path_trash.take(pc)
-        soft = trash >= 0  # to the trash: only the path changes
-        es, fs, ts = masked(soft, ec, fc, trash)
-        put(S, es, L.path.take(fs), ts)
-        eh, fh = masked(~soft, ec, fc)
-        put(S, eh, L.exists.take(fh), 0)
+        soft = trash >= _ZERO  # to the trash: only the path changes; else the file is gone
+        put(S, ec, L.path.take(fc), np.where(soft, trash, pc))
+        put(S, ec, L.exists.take(fc), soft)
         put(S, ec, L.k_seen.take(fc), K_ABSENT)
-    S[rows(S, e), L.RESULT] = code
 
 
 def op_move(L, S, e, a):
     src, dst = a[:, 0], a[:, 1]
-    f, found = find(L, S, e, src)
-    code, acc = _result(L, MODIFY_CODES, src, found, _file_mode(L, S, e, f))
-    change = (code == OK) & (acc == A_WRITABLE)
-    dst_acc = L.path_access.take(dst)
-    code = np.where(code == OK, DEST_CODES.take(dst_acc), code)
-    change &= (dst_acc == A_WRITABLE) & (src != dst)
+    f, _, _, o, _ = _check(L, S, e, _MODIFY, src)
+    o = _MOVE_DEST[o, L.path_access.take(dst)]
+    S[rows(S, e), L.RESULT] = _CODE.take(o)
+    change = _ACTS.take(o)
+    change &= src != dst
     if np.count_nonzero(change):
         ec, fc, dc = masked(change, e, f, dst)
         g, occupied = find(L, S, ec, dc)  # moving onto an existing file replaces it
-        eo, go = masked(occupied, ec, g)
-        put(S, eo, L.exists.take(go), 0)
+        if np.count_nonzero(occupied):
+            eo, go = masked(occupied, ec, g)
+            put(S, eo, L.exists.take(go), 0)
         put(S, ec, L.path.take(fc), dc)
         put(S, ec, L.k_seen.take(fc), K_PRESENT)
-    S[rows(S, e), L.RESULT] = code
 
 
 def op_copy(L, S, e, a):
     src, dst = a[:, 0], a[:, 1]
-    f, found = find(L, S, e, src)
-    code, _ = _result(L, READ_CODES, src, found, _file_mode(L, S, e, f))
-    dst_acc = L.path_access.take(dst)
-    code = np.where(code == OK, DEST_CODES.take(dst_acc), code)
-    change = (code == OK) & (dst_acc == A_WRITABLE)
+    f, _, _, o, _ = _check(L, S, e, _READ, src)
+    o = _COPY_DEST[o, L.path_access.take(dst)]
+    code, change = _CODE.take(o), _ACTS.take(o)
     if np.count_nonzero(change):
         ec, fc, dc = masked(change, e, f, dst)
-        F = at(S, ec, L.file_cols.take(fc, 0))  # the source file's fields
-        code[change] = _place(L, S, ec, dc, F[:, _CONTENT], F[:, _PROV],
-                              (F[:, _MODE] & (READ | WRITE | EXEC)) | OWNER, F[:, _MTIME])
+        fields = at(S, ec, L.file_cols[:, :_K_READ].take(fc, 0))  # the source file's (a copy; it exists)
+        fields[:, _PATH], fields[:, _K_SEEN] = dc, K_PRESENT
+        mode = fields[:, _MODE]
+        mode &= _RWX
+        mode |= _OWNER
+        code[change] = _place_fields(L, S, ec, fields, find(L, S, ec, dc))
     S[rows(S, e), L.RESULT] = code
 
 
-def _chmod(L, S, e, p, mode, f, found):
-    """Set the mode of the file at ``p`` (slot ``f`` when ``found``) to ``mode``'s rwx bits."""
-    code, acc = _result(L, CHMOD_CODES, p, found, _file_mode(L, S, e, f))
-    change = (code == OK) & (acc == A_WRITABLE)
-    ec, fc, mc = masked(change, e, f, mode)
-    put(S, ec, L.mode.take(fc), (mc & (READ | WRITE | EXEC)) | OWNER)
-    S[rows(S, e), L.RESULT] = code
+def _chmod_rwx(spec, cur):
+    """The rwx bits chmod ``spec`` (see :func:`resolve_chmod`) leaves on a file whose rwx bits
+    are ``cur``: a symbolic spec changes them, a numeric one replaces them."""
+    rwx = spec & 7
+    return np.where(spec & 256, np.where(spec & 16, cur | rwx, np.where(spec & 32, cur & ~rwx, rwx)), rwx) & 7
+
+
+# the bits of a spec that matter (symbolic, +, -, rwx); the new rwx bits by [spec & _SPEC_BITS, rwx bits]
+_SPEC_BITS = np.array(256 | 32 | 16 | 7, dtype=np.int32)
+_CHMOD_RWX = _chmod_rwx(np.arange(int(_SPEC_BITS) + 1)[:, None], np.arange(8)[None, :]).astype(np.int32)
+
+
+def chmod_op(L, S, e, a):
+    """chmod with symbolic modes applied to the current mode (see :func:`resolve_chmod`)."""
+    p, spec = a[:, 0], a[:, 1]
+    f, _, mode, o, _ = _check(L, S, e, _CHMOD, p)
+    change = _ACTS.take(o)
+    if np.count_nonzero(change):
+        ec, fc, sc, mc = masked(change, e, f, spec, mode)
+        put(S, ec, L.mode.take(fc), _CHMOD_RWX[sc & _SPEC_BITS, mc & _RWX] | _OWNER)
+    S[rows(S, e), L.RESULT] = _CODE.take(o)
 
 
 def op_touch(L, S, e, a):
     """Set a file's modification time (re-timestamping). Argument 1 is the new time."""
     p, t = a[:, 0], a[:, 1]
-    f, found = find(L, S, e, p)
-    code, acc = _result(L, MODIFY_CODES, p, found, _file_mode(L, S, e, f))
-    change = (code == OK) & (acc == A_WRITABLE)
-    ec, fc, tc = masked(change, e, f, t)
-    put(S, ec, L.mtime.take(fc), tc)
-    S[rows(S, e), L.RESULT] = code
+    f, _, _, o, _ = _check(L, S, e, _MODIFY, p)
+    change = _ACTS.take(o)
+    if np.count_nonzero(change):
+        ec, fc, tc = masked(change, e, f, t)
+        put(S, ec, L.mtime.take(fc), tc)
+    S[rows(S, e), L.RESULT] = _CODE.take(o)
 
 
 # -- argument models, resolvers, renderers --------------------------------------------------------
@@ -388,19 +441,6 @@ def render_plain(what_attr: str, ok_text: str):
     def render(L, s, args, code):
         return ok_text if code == OK else _err(code, getattr(args, what_attr))
     return render
-
-
-def chmod_op(L, S, e, a):
-    """chmod with symbolic modes applied to the current mode (see :func:`resolve_chmod`)."""
-    p, spec = a[:, 0], a[:, 1]
-    f, found = find(L, S, e, p)
-    symbolic = (spec & 256) != 0
-    if np.count_nonzero(symbolic):
-        cur = np.where(found, _file_mode(L, S, e, f) & (READ | WRITE | EXEC), 0)
-        rwx = spec & 7
-        new = np.where(spec & 16, cur | rwx, np.where(spec & 32, cur & ~rwx, rwx))
-        spec = np.where(symbolic, new, spec)
-    _chmod(L, S, e, p, spec, f, found)
 
 
 FILE_TOOLS = (
