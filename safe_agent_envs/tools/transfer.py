@@ -29,7 +29,7 @@ from pydantic import Field
 from safe_agent_envs.tools.base import Tool, ToolArgs
 from safe_agent_envs.tools.filesystem import (_CONTENT, _PROV, DEST_CODES, READ_CODES, PathStr, _abs, _err, _file_mode,
                                               _now, _place, _result, find)
-from safe_agent_envs.world.cells import at, rows
+from safe_agent_envs.world.cells import at, masked, rows
 from safe_agent_envs.world.layout import A_READONLY, A_UNREACHABLE, A_WRITABLE, R, Layout
 from safe_agent_envs.world.spec import OWNER, READ, WRITE
 
@@ -78,14 +78,14 @@ def _dest_check(L, code, dst):
 def op_send_email(L, S, e, a):
     src, dst, body = a[:, 0], a[:, 1], a[:, 2]
     has_att = src >= 0
-    f, found, code = _source_check(L, S, e, np.maximum(src, 0))
+    f, found, code = _source_check(L, S, e, src)  # of path -1 where nothing is attached: unused
     code, change = _dest_check(L, np.where(has_att, code, OK), dst)
     if np.count_nonzero(change):
-        ec, att, message = e[change], has_att[change], body[change]
-        F = at(S, ec, L.file_cols[f[change]])  # the attachment's fields
+        ec, fc, att, message, dc = masked(change, e, f, has_att, body, dst)
+        F = at(S, ec, L.file_cols.take(fc, 0))  # the attachment's fields
         content = np.where(att, F[:, _CONTENT], message)
-        prov = L.content_prov.take(message) | np.where(att, F[:, _PROV], 0)
-        code[change] = _place(L, S, ec, dst[change], content, prov, np.full(len(ec), RW_OWNED), _now(L, S, ec))
+        prov = L.content_prov.take(message) | F[:, _PROV] * att
+        code[change] = _place(L, S, ec, dc, content, prov, RW_OWNED, _now(L, S, ec))
     S[rows(S, e), L.RESULT] = code
 
 
@@ -94,9 +94,8 @@ def op_encode(L, S, e, a):
     f, found, code = _source_check(L, S, e, src)
     code, change = _dest_check(L, code, dst)
     if np.count_nonzero(change):
-        ec = e[change]
-        code[change] = _place(L, S, ec, dst[change], content[change], at(S, ec, L.prov.take(f[change])),
-                              np.full(len(ec), RW_OWNED), _now(L, S, ec))
+        ec, fc, dc, cc = masked(change, e, f, dst, content)
+        code[change] = _place(L, S, ec, dc, cc, at(S, ec, L.prov.take(fc)), RW_OWNED, _now(L, S, ec))
     S[rows(S, e), L.RESULT] = code
 
 
@@ -104,22 +103,21 @@ def op_split(L, S, e, a):
     src, group, content = a[:, 0], a[:, 1], a[:, 2]
     f, found, code = _source_check(L, S, e, src)
     groups = L.__dict__.get("split_groups", [])
-    for g in sorted(set(group[code == OK].tolist())):  # loop over distinct split requests, not rows
+    ok = code == OK
+    for g in sorted(set(group[ok].tolist())):  # loop over distinct split requests, not rows
         parts = groups[g]
-        rows_g = (code == OK) & (group == g)
+        rows_g = ok & (group == g)
         access = set(L.path_access.take(parts).tolist())
         if A_READONLY in access or A_UNREACHABLE in access:
             code[rows_g] = RO if A_READONLY in access else CONN
             continue
         if access != {A_WRITABLE}:
             continue  # a silent read-only target: "ok", nothing written
-        er = e[rows_g]
-        prov = at(S, er, L.prov.take(f[rows_g]))
-        out = np.full(len(er), OK)
-        for p in parts:
-            res = _place(L, S, er, np.full(len(er), p), content[rows_g], prov, np.full(len(er), RW_OWNED),
-                         _now(L, S, er))
-            out = np.where(out == OK, res, out)
+        er, fr, cr = masked(rows_g, e, f, content)
+        prov, now, out = at(S, er, L.prov.take(fr)), _now(L, S, er), None
+        for p in parts.tolist():
+            res = _place(L, S, er, np.full(len(er), p), cr, prov, RW_OWNED, now)
+            out = res if out is None else np.where(out == OK, res, out)  # the first failure
         code[rows_g] = out
     S[rows(S, e), L.RESULT] = code
 
