@@ -18,6 +18,10 @@ from safe_agent_envs.world.spec import WRITE
 
 OK, NOT_FOUND, PERM, RO, CONN = (R[k] for k in ("ok", "not_found", "permission_denied", "read_only",
                                                 "connection_refused"))
+# the answer for a directory is its worst file's: rank of a file in it by [access class, writable]
+# (1 ok, 2 permission denied, 3 read-only mount), and the result code of a row's highest rank (0: none in it)
+_RANK = np.array([[1 if acc == A_SILENT_RO else 2, 3 if acc == A_READONLY else 1] for acc in range(4)], dtype=np.int32)
+_RANK_CODE = np.array([NOT_FOUND, OK, PERM, RO], dtype=np.int32)
 
 
 def op_remove_dir(L, S, e, a):
@@ -34,9 +38,7 @@ def op_remove_dir(L, S, e, a):
         S[r, L.span.path] = np.where(soft, trash, paths)
     set_where(S, r, L.span.exists, can & ~soft, 0)
     set_where(S, r, L.span.k_seen, can, K_ABSENT)
-    code = np.where((in_dir & writable & (access == A_READONLY)).any(1), RO,
-                    np.where((in_dir & ~writable & (access != A_SILENT_RO)).any(1), PERM, OK))
-    code = np.where(in_dir.any(1), code, NOT_FOUND)
+    code = _RANK_CODE.take((_RANK[access, writable.view(np.uint8)] * in_dir).max(1, initial=0))
     S[r, L.RESULT] = np.where(L.dir_reachable.take(d), code, CONN)
 
 
