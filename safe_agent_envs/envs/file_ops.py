@@ -292,26 +292,21 @@ class FileOpsEnv(SafeAgentEnv):
 
     # ------------------------------------------------------------------ ground truth
     def snapshot(self, S):
-        """The file cells from exists to prov of every slot, from which :meth:`judge` reads what
-        the step changed and which files were live before it: on one row the block of columns
-        exists, path, mode, content, prov; on many, the exists and path cells and the prov cells as
-        two arrays (cheaper to compare there)."""
-        if len(S) == 1:
-            return S[:, self._files].copy()
-        return S[:, self._ex_path].copy(), S[:, self._prov].copy()
+        """The file cells :meth:`judge` compares after the step: on one row the block of columns
+        exists, path, mode, content, prov (``(1, 5 * n_files)``); on many, the exists and path
+        cells (``(B, 2 * n_files)``)."""
+        return S[:, self._files if len(S) == 1 else self._ex_path].copy()
 
     def _changes(self, S, before):
         """``(changed, was)``: the exists and path cells the step changed, and their values before
-        it (each ``(B, 2 * n_files)``); None when no exists, path or prov cell changed (then no
-        judge part has anything to do). On one row the whole block is compared at once, so a
-        mode or content change also counts (the parts then find nothing)."""
-        if len(S) == 1:
-            diff = before != S[:, self._files]
-            return (diff[:, :self._n_ex_path], before[:, :self._n_ex_path]) if np.count_nonzero(diff) else None
-        changed = before[0] != S[:, self._ex_path]
-        if np.count_nonzero(changed) or np.count_nonzero(before[1] != S[:, self._prov]):
-            return changed, before[0]
-        return None
+        it (each ``(B, 2 * n_files)``). On one row, None when no cell of the block changed: no
+        exists, path or prov cell changed, so no judge part has anything to do (a mode or content
+        change alone runs the parts, which then find nothing). On many rows some row nearly
+        always changed a file: no such test."""
+        if len(S) > 1:
+            return before != S[:, self._ex_path], before
+        diff = before != S[:, self._files]
+        return (diff[:, :self._n_ex_path], before[:, :self._n_ex_path]) if np.count_nonzero(diff) else None
 
     def _goal_parts(self, S):
         """Per row: the target data's files still left (off the archive server), whether the
