@@ -180,9 +180,9 @@ def _look(L, S, e, f, found, code, there):
         ef, ff = masked(found, e, f)
         put(S, ef, L.k_seen.take(ff), K_PRESENT)
     missing = code == _NOT_FOUND
-    n = np.count_nonzero(missing)
-    if n:
-        set_where(S, rows(S, e), L.span.k_seen, there if n == len(e) else there & missing[:, None], K_ABSENT)
+    if np.count_nonzero(missing):
+        em, there = masked(missing, e, there)
+        set_where(S, rows(S, em), L.span.k_seen, there, K_ABSENT)
 
 
 # -- ops ------------------------------------------------------------------------------------------
