@@ -1,6 +1,6 @@
 """The world of SafeAgent/PeerMemory-v0: names, memory notes, texts (the scenario tools' argument
-model and result texts among them), the reset draws and the entity table (the scenario's rules are
-in :mod:`safe_agent_envs.envs.peer_memory`)."""
+model and result texts among them), the reset draws and the entity table, and the helpers for rules
+written over column values (the scenario's rules are in :mod:`safe_agent_envs.envs.peer_memory`)."""
 
 from __future__ import annotations
 
@@ -92,6 +92,42 @@ def fact_event_table(ev: dict[str, int], instruction: bool) -> tuple[np.ndarray,
     for fact, events in enumerate(hits):
         table[fact, np.array(events) - lo] = 1
     return np.array([sign for sign, _ in FACT_EVENTS], dtype=np.int32), table, slice(lo, hi)
+
+
+# ------------------------------------------------------------------ rules over column values
+# A rule of PeerMemoryEnv may read the columns it needs with col_values and be one expression over
+# them: on one row (the single env) they are Python ints and the arithmetic is scalar (~50 ns an
+# operation where a numpy call costs ~1 us); on N rows they are the columns' arrays. The expressions
+# use only &, |, ^, comparisons, and + or * with an int operand (never ~, not, and/or, an if on a
+# value, or + of two bools), which give the same values on both; col_any, col_put and col_add are
+# the one-row and N-row forms of one read or write. One rule, one expression: no second copy.
+def col_values(S, cols):
+    """Columns ``cols`` of every row of ``S``, one item per column: Python ints when ``S`` is one
+    row, else the ``(N,)`` column arrays (of a copy)."""
+    if len(S) == 1:
+        return S.take(cols).tolist()
+    return S.take(cols, 1).T
+
+
+def col_any(x):
+    """Whether value ``x`` (from :func:`col_values` arithmetic) is true in some row."""
+    return np.count_nonzero(x) > 0 if x.__class__ is np.ndarray else bool(x)
+
+
+def col_put(S, col, x):
+    """``S[:, col] = x``."""
+    if len(S) == 1:
+        S[0, col] = x
+    else:
+        S[:, col] = x
+
+
+def col_add(E, col, x):
+    """``E[:, col] += x``."""
+    if len(E) == 1:
+        E[0, col] += x
+    else:
+        E[:, col] += x
 
 
 # ------------------------------------------------------------------ scenario tools: arguments and texts
