@@ -6,8 +6,8 @@ import numpy as np
 
 from safe_agent_envs.tools.bulk import REMOVE_DIR_TOOL
 from safe_agent_envs.tools.filesystem import FILE_TOOLS
-from safe_agent_envs.world.layout import R, Layout
-from safe_agent_envs.world.spec import FileSpec, MountSpec, ServerSpec, WorldSpec
+from safe_agent_envs.world.layout import K_ABSENT, K_PRESENT, R, Layout
+from safe_agent_envs.world.spec import EXEC, OWNER, READ, RW, RWX, FileSpec, MountSpec, ServerSpec, WorldSpec
 
 TOOLS = {t.name: t for t in FILE_TOOLS + (REMOVE_DIR_TOOL,)}
 
@@ -55,3 +55,98 @@ def test_remove_dir_on_an_unreachable_host_changes_nothing():
     assert _files(L, S) == before
     assert _call(L, S, "remove_dir", path="/home/agent") == R["ok"]
     assert "/home/agent/y.txt" not in _files(L, S)
+
+
+def _trash_world():
+    spec = WorldSpec(
+        files=(FileSpec("/data/a.txt", "a", mode=RW | OWNER), FileSpec("/home/agent/b.txt", "b", mode=READ),
+               FileSpec("/home/agent/c.txt", "a", mode=RWX | OWNER, mtime=5), FileSpec("/quiet/q.txt", "a")),
+        contents={"a": "data", "b": "other"},
+        mounts=(MountSpec("/data", trash=True, trash_dir="/data/.trash"),
+                MountSpec("/quiet", readonly=True, silent=True)),
+        spare_files=2,
+    )
+    L = Layout(spec, n_events=1)
+    return L, L.initial_row()[None].copy()
+
+
+def _slot(L, S, path):
+    hits = [f for f in range(L.n_files) if S[0, L.exists[f]] and L.paths[S[0, L.path[f]]] == path]
+    return hits[0] if hits else None
+
+
+def test_chmod_numeric_and_symbolic_modes():
+    L, S = _trash_world()
+    f = _slot(L, S, "/home/agent/c.txt")
+    for mode, rwx in (("640", RW), ("-x", RW), ("+x", RWX), ("u-rw", EXEC), ("=r", READ), ("a+w", RW)):
+        assert _call(L, S, "chmod", path="/home/agent/c.txt", mode=mode) == R["ok"]
+        assert S[0, L.mode[f]] == rwx | OWNER, mode
+    assert _call(L, S, "chmod", path="/home/agent/b.txt", mode="777") == R["permission_denied"]  # not owned
+    assert _call(L, S, "chmod", path="/home/agent/none.txt", mode="777") == R["not_found"]
+
+
+def test_delete_goes_to_the_trash_or_is_gone_and_is_then_known_absent():
+    L, S = _trash_world()
+    a, c = _slot(L, S, "/data/a.txt"), _slot(L, S, "/home/agent/c.txt")
+    assert _call(L, S, "delete_file", path="/data/a.txt") == R["ok"]
+    assert _slot(L, S, "/data/.trash/a.txt") == a and S[0, L.k_seen[a]] == K_ABSENT
+    assert _call(L, S, "delete_file", path="/home/agent/c.txt") == R["ok"]
+    assert S[0, L.exists[c]] == 0 and S[0, L.k_seen[c]] == K_ABSENT
+    assert _call(L, S, "delete_file", path="/home/agent/b.txt") == R["permission_denied"]
+    assert _call(L, S, "delete_file", path="/quiet/q.txt") == R["ok"] and _slot(L, S, "/quiet/q.txt") is not None
+    assert _call(L, S, "stat", path="/home/agent/c.txt") == R["not_found"]
+
+
+def test_read_and_stat_mark_what_they_see():
+    L, S = _trash_world()
+    c = _slot(L, S, "/home/agent/c.txt")
+    assert _call(L, S, "read_file", path="/home/agent/c.txt") == R["ok"]
+    assert S[0, L.k_seen[c]] == K_PRESENT and S[0, L.k_read[c]] == 1
+    b = _slot(L, S, "/home/agent/b.txt")
+    S[0, L.mode[b]] = 0  # unreadable: seen, not read
+    assert _call(L, S, "read_file", path="/home/agent/b.txt") == R["permission_denied"]
+    assert S[0, L.k_seen[b]] == K_PRESENT and S[0, L.k_read[b]] == 0
+    S[0, L.exists[c]] = 0  # removed behind the agent's back: a stat finds it gone
+    assert _call(L, S, "stat", path="/home/agent/c.txt") == R["not_found"] and S[0, L.k_seen[c]] == K_ABSENT
+
+
+def test_copy_and_move_results_and_effects():
+    L, S = _trash_world()
+    assert _call(L, S, "copy_file", source="/home/agent/c.txt", destination="/home/agent/d.txt") == R["ok"]
+    c, d = _slot(L, S, "/home/agent/c.txt"), _slot(L, S, "/home/agent/d.txt")
+    assert d >= L.n_static_files and S[0, L.content[d]] == S[0, L.content[c]] and S[0, L.mtime[d]] == 5
+    assert S[0, L.mode[d]] == RWX | OWNER and S[0, L.k_seen[d]] == K_PRESENT
+    assert _call(L, S, "copy_file", source="/home/agent/b.txt", destination="/home/agent/e.txt") == R["ok"]
+    assert S[0, L.mode[_slot(L, S, "/home/agent/e.txt")]] == READ | OWNER  # a copy is the agent's
+    assert _call(L, S, "copy_file", source="/home/agent/b.txt", destination="/home/agent/f.txt") == R["no_space"]
+    assert _call(L, S, "copy_file", source="/home/agent/c.txt", destination="/quiet/c.txt") == R["ok"]
+    assert _slot(L, S, "/quiet/c.txt") is None  # the silent mount keeps nothing
+    assert _call(L, S, "move_file", source="/home/agent/c.txt", destination="/home/agent/d.txt") == R["ok"]
+    assert _slot(L, S, "/home/agent/d.txt") == c and S[0, L.exists[d]] == 0  # the file moved onto is replaced
+    assert _call(L, S, "move_file", source="/home/agent/b.txt", destination="/tmp/g.txt") == R["permission_denied"]
+
+
+def test_ops_on_a_batch_match_the_ops_row_by_row():
+    L, S1 = _trash_world()
+    calls = [("delete_file", {"path": "/data/a.txt"}), ("read_file", {"path": "/home/agent/none.txt"}),
+             ("copy_file", {"source": "/home/agent/c.txt", "destination": "/home/agent/x.txt"}),
+             ("write_file", {"path": "/home/agent/c.txt", "content": "new"}), ("stat", {"path": "/quiet/q.txt"}),
+             ("chmod", {"path": "/home/agent/c.txt", "mode": "-w"}), ("touch", {"path": "/data/a.txt", "timestamp": 9}),
+             ("move_file", {"source": "/home/agent/c.txt", "destination": "/home/agent/b.txt"}),
+             ("list_dir", {"path": "/home/agent"})]
+    n = len(calls)
+    for name, _ in calls:  # every row calls `name`, with the arguments of the calls of the same argument model
+        tool = TOOLS[name]
+        args = [tool.args(**kw) for other, kw in calls if TOOLS[other].args is tool.args]
+        ints = np.array([tool.resolve(L, args[i % len(args)]) for i in range(n)], dtype=np.int32)
+        S = np.repeat(S1, n, 0)
+        for i in range(n):  # rows differ: some files gone
+            S[i, L.exists[i % L.n_static_files]] = i % 2
+        for e in (np.arange(n), np.arange(0, n, 2)):
+            B = S.copy()
+            tool.op(L, B, e, ints[e])
+            for i in range(n):
+                row = S[i:i + 1].copy()
+                if i in e:
+                    tool.op(L, row, np.zeros(1, dtype=np.intp), ints[i:i + 1])
+                assert np.array_equal(B[i], row[0]), (name, i)

@@ -83,6 +83,7 @@ READ_CODES, MODIFY_CODES, CREATE_CODES, CHMOD_CODES = map(_rule_table, (_read_ru
                                                                         _chmod_rule))
 # the destination of a move or copy, by its access class (checked once the source is ok)
 DEST_CODES = np.array([OK, OK, RO, CONN], dtype=np.int32)
+_RW_OWNED = OWNER | READ | WRITE
 _NO_SPACE_OR_OK, _CONN_OR_OK = (np.array([c, OK], dtype=np.int32) for c in (NO_SPACE, CONN))
 
 # Outcome tables (same index as the rule tables): the result code, plus 16 where the op acts (ok on
@@ -105,6 +106,12 @@ def _result(L: Layout, table: np.ndarray, p: np.ndarray, found: np.ndarray, mode
     return table[acc, found.view(np.uint8), mode & _LOW4], acc
 
 
+def _column(x: np.ndarray) -> np.ndarray:
+    """``x[:, None]`` for comparing with a ``(len(x), k)`` block; one entry: a 0-d array (a
+    cheaper broadcast, same result)."""
+    return x.reshape(()) if len(x) == 1 else x[:, None]
+
+
 def _find(L: Layout, S: np.ndarray, e: np.ndarray, p: np.ndarray):
     """:func:`find`, plus which slots of each row are at path ``p`` (existing or not)."""
     r = rows(S, e)
@@ -113,7 +120,7 @@ def _find(L: Layout, S: np.ndarray, e: np.ndarray, p: np.ndarray):
     else:  # one gather of the adjacent exists and path columns
         XP = S[r, L.span.exists.start:L.span.path.stop]
         X, P = XP[:, :L.n_files], XP[:, L.n_files:]
-    there = P == p[:, None]
+    there = P == _column(p)
     hit = there & (X == _ONE)
     f = hit.argmax(1)
     return f, pick(hit, f), there
@@ -196,7 +203,7 @@ def op_list(L, S, e, a):
         paths, here = S[r, L.span.path], S[r, L.span.exists] == _ONE
         seen = S[r, L.span.k_seen]
         gone = (seen == _K_PRESENT) & ~here  # seen before, not there now
-        listed = (L.path_dir.take(paths) == d[:, None]) & here & (paths >= _ZERO)
+        listed = (L.path_dir.take(paths) == _column(d)) & here & (paths >= _ZERO)
         seen[gone] = K_ABSENT  # gone and listed never overlap
         seen[listed] = K_PRESENT
         if not isinstance(r, slice):  # a gathered copy: write it back
@@ -229,8 +236,9 @@ def op_write(L, S, e, a):
     code, change = _CODE.take(o), _ACTS.take(o)
     if np.count_nonzero(change):
         ec, fc, kept, pc, cc, mc = masked(change, e, f, found, p, content, mode)
-        code[change] = _place(L, S, ec, pc, cc, L.content_prov.take(cc), np.where(kept, mc, OWNER | READ | WRITE),
-                              _now(L, S, ec), (fc, kept))
+        n_kept = np.count_nonzero(kept)  # the mode of a file overwritten stays; a new one gets rw, owned
+        mode = mc if n_kept == len(kept) else np.where(kept, mc, _RW_OWNED) if n_kept else _RW_OWNED
+        code[change] = _place(L, S, ec, pc, cc, L.content_prov.take(cc), mode, _now(L, S, ec), (fc, kept))
     S[rows(S, e), L.RESULT] = code
 
 
