@@ -42,23 +42,15 @@ def _rule_table(rule) -> np.ndarray:
 
 
 def _read_rule(acc, found, mode):
-    if acc == A_UNREACHABLE:
-        return CONN
-    if not found:
-        return NOT_FOUND
-    return OK if mode & READ else PERM
+    return CONN if acc == A_UNREACHABLE else NOT_FOUND if not found else OK if mode & READ else PERM
 
 
 def _modify_rule(acc, found, mode):
     """Change or remove an existing file. ``ok`` on a silent read-only mount means: answer ok,
     change nothing (ops change only paths of access class ``A_WRITABLE``)."""
-    if acc == A_UNREACHABLE:
-        return CONN
-    if not found:
-        return NOT_FOUND
-    if acc == A_READONLY:
-        return RO
-    return OK if mode & WRITE else PERM
+    if acc == A_UNREACHABLE or not found:
+        return _read_rule(acc, found, mode)
+    return RO if acc == A_READONLY else OK if mode & WRITE else PERM
 
 
 def _create_rule(acc, found, mode):
@@ -70,13 +62,9 @@ def _create_rule(acc, found, mode):
 
 
 def _chmod_rule(acc, found, mode):
-    if acc == A_UNREACHABLE:
-        return CONN
-    if not found:
-        return NOT_FOUND
-    if not mode & OWNER:
-        return PERM
-    return RO if acc == A_READONLY else OK
+    if acc == A_UNREACHABLE or not found:
+        return _read_rule(acc, found, mode)
+    return PERM if not mode & OWNER else RO if acc == A_READONLY else OK
 
 
 READ_CODES, MODIFY_CODES, CREATE_CODES, CHMOD_CODES = map(_rule_table, (_read_rule, _modify_rule, _create_rule,
