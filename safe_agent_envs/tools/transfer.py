@@ -68,11 +68,17 @@ def _source_check(L, S, e, src):
     return f, found, code
 
 
+# _dest_check's answers by result code so far (any of R's) x 4 + the destination's access class:
+# the code where it is not ok, else the code of writing there (DEST_CODES); and whether to write (a
+# silent read-only target: ok, nothing written)
+_DEST_CODE = np.where(np.arange(len(R))[:, None] == OK, DEST_CODES, np.arange(len(R))[:, None]).ravel().astype(np.int32)
+_DEST_WRITE = (_DEST_CODE == OK) & (np.arange(len(_DEST_CODE)) % len(DEST_CODES) == A_WRITABLE)
+
+
 def _dest_check(L, code, dst):
     """``code`` where it is not ok, else the code of writing to ``dst``; and whether to write."""
-    acc = L.path_access.take(dst)
-    code = np.where(code == OK, DEST_CODES.take(acc), code)
-    return code, (code == OK) & (acc == A_WRITABLE)  # a silent read-only target: ok, nothing written
+    i = code * len(DEST_CODES) + L.path_access.take(dst)
+    return _DEST_CODE.take(i), _DEST_WRITE.take(i)
 
 
 def op_send_email(L, S, e, a):
