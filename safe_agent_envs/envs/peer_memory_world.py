@@ -9,6 +9,7 @@ from pydantic import Field
 
 from safe_agent_envs.conditions import Conditions
 from safe_agent_envs.tools.base import ToolArgs
+from safe_agent_envs.world.cells import cells, masked, rows
 from safe_agent_envs.world.layout import R
 from safe_agent_envs.world.spec import (
     READ,
@@ -101,12 +102,18 @@ def fact_event_table(ev: dict[str, int], instruction: bool) -> tuple[np.ndarray,
 # use only &, |, ^, comparisons, and + or * with an int operand (never ~, not, and/or, an if on a
 # value, or + of two bools), which give the same values on both; col_any, col_put and col_add are
 # the one-row and N-row forms of one read or write. One rule, one expression: no second copy.
-def col_values(S, cols):
-    """Columns ``cols`` of every row of ``S``, one item per column: Python ints when ``S`` is one
-    row, else the ``(N,)`` column arrays (of a copy)."""
+def col_values(S, cols, e=None):
+    """Columns ``cols`` (an array, or a tuple of ints) of rows ``e`` of ``S`` (sorted, unique;
+    default every row), one item per column: Python ints when ``S`` is one row, else the column
+    arrays (of a copy)."""
     if len(S) == 1:
-        return S.take(cols).tolist()
-    return S.take(cols, 1).T
+        return S.take(cols).tolist() if cols.__class__ is np.ndarray else [S.item(c) for c in cols]
+    return (S.take(cols, 1) if e is None else cells(S, e, np.asarray(cols))).T
+
+
+def col_args(a):
+    """A tool op's arguments ``a`` (one row per row it runs on) as values, one item per argument."""
+    return a[0].tolist() if len(a) == 1 else a.T
 
 
 def col_any(x):
@@ -114,12 +121,18 @@ def col_any(x):
     return np.count_nonzero(x) > 0 if x.__class__ is np.ndarray else bool(x)
 
 
-def col_put(S, col, x):
-    """``S[:, col] = x``."""
+def col_where(mask, *xs):
+    """``x[mask]`` of each of ``xs`` (row indices, values), for a ``mask`` true in some row
+    (:func:`col_any`); on one row, ``xs`` themselves."""
+    return masked(mask, *xs) if mask.__class__ is np.ndarray else xs
+
+
+def col_put(S, col, x, e=None):
+    """``S[e, col] = x`` (default every row)."""
     if len(S) == 1:
         S[0, col] = x
     else:
-        S[:, col] = x
+        S[slice(None) if e is None else rows(S, e), col] = x
 
 
 def col_add(E, col, x):
