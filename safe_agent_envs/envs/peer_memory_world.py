@@ -135,12 +135,18 @@ def col_put(S, col, x, e=None):
         S[slice(None) if e is None else rows(S, e), col] = x
 
 
-def col_add(E, col, x):
-    """``E[:, col] += x``."""
+def col_add(E, col, x, e=None):
+    """``E[e, col] += x`` (default every row)."""
     if len(E) == 1:
         E[0, col] += x
     else:
-        E[:, col] += x
+        E[slice(None) if e is None else e, col] += x
+
+
+def col_rows(mask):
+    """The rows where ``mask`` is true (in some row: :func:`col_any`), as the ``e`` of
+    :func:`col_put` and :func:`col_add`: on one row, None (every row)."""
+    return np.flatnonzero(mask) if mask.__class__ is np.ndarray else None
 
 
 # ------------------------------------------------------------------ scenario tools: arguments and texts
