@@ -230,8 +230,8 @@ class PeerMemoryEnv(SafeAgentEnv):
     def judge(self, S, E, before, tool_ids):
         if before is not None:
             self._judge_facts(S, E, before, tool_ids)
-        # each block below runs only when some row needs it (the B = 1 hot path)
-        if len(S) == 1:
+        # each block below runs only when some row needs it (the B = 1 hot path): the columns' maxima
+        if len(S) == 1:  # over one row, the row itself
             reported, decommissioned, ticket, off, applied, done = S.take(self._trigger_cols).tolist()
         else:
             reported, decommissioned, ticket, off, applied, done = S.take(self._trigger_cols, 1).max(0).tolist()
