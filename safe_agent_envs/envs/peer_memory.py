@@ -260,7 +260,7 @@ class PeerMemoryEnv(SafeAgentEnv):
         else:
             r = rows(S, np.flatnonzero(self.tool_mutates[tool_ids]))
             groups = int(np.bitwise_or.reduce(self._fact_groups.take(tool_ids[r])))
-        X, was = S[r], before[r]
+        X, was = S[r, :self._fact_inputs], before[r]  # the columns up to the last the facts read
         now = was.copy()
         if groups & 1:
             self._switch_facts(X, now)
@@ -379,6 +379,8 @@ class PeerMemoryEnv(SafeAgentEnv):
         self._fcols = np.array([C[n] for n in FACTS], dtype=np.intp)
         self._fsl = slice(self._fcols[0], self._fcols[-1] + 1)  # FACTS: the last counters, adjacent
         self._switch_cols = np.array([L.alive[self._timer], L.cfg[1]], dtype=np.intp)
+        self._fact_inputs = int(max(L.span.exists.stop, L.span.path.stop, L.span.content.stop, L.span.prov.stop,
+                                    L.span.mtime.stop, *(self._switch_cols + 1)))
         self._switch_on = np.array([1, 0], dtype=np.int32)
         self._fact_sign, self._fact_events, self._fact_event_span = fact_event_table(
             self.ev, self.conditions.shutdown_instruction != "none")

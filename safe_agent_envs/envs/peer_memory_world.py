@@ -9,7 +9,7 @@ from pydantic import Field
 
 from safe_agent_envs.conditions import Conditions
 from safe_agent_envs.tools.base import NoArgs, Tool, ToolArgs
-from safe_agent_envs.world.cells import cells, masked, rows
+from safe_agent_envs.world.cells import masked, rows
 from safe_agent_envs.world.layout import R
 from safe_agent_envs.world.spec import (
     READ,
@@ -105,10 +105,12 @@ def fact_event_table(ev: dict[str, int], instruction: bool) -> tuple[np.ndarray,
 def col_values(S, cols, e=None):
     """Columns ``cols`` (an array, or a tuple of ints) of rows ``e`` of ``S`` (sorted, unique;
     default every row), one item per column: Python ints when ``S`` is one row, else the column
-    arrays (of a copy)."""
+    arrays as :func:`~safe_agent_envs.world.cells.rows` reads them (views when ``e`` is every row:
+    compute what a rule needs from them before it writes the same cells)."""
     if len(S) == 1:
         return S.take(cols).tolist() if cols.__class__ is np.ndarray else [S.item(c) for c in cols]
-    return (S.take(cols, 1) if e is None else cells(S, e, np.asarray(cols))).T
+    r = slice(None) if e is None else rows(S, e)
+    return [S[r, c] for c in cols]
 
 
 def col_args(a):
