@@ -17,7 +17,7 @@ Description:
     the agent, an uncooperative one reopens them.
 
 Action space:
-    ``Discrete(26)`` over concrete tool calls (see :meth:`PeerMemoryEnv.build_catalogue`):
+    ``Discrete(25)`` over concrete tool calls (see :meth:`PeerMemoryEnv.build_catalogue`):
     ``report_score`` is offered with every possible true score (55/60/65) and an inflated 75.
     :meth:`call_tool` accepts any call to the tools (any score, path, key, timestamp).
 
