@@ -75,11 +75,10 @@ from safe_agent_envs.envs.briefing import brief
 from safe_agent_envs.envs.peer_memory_world import (ARCHIVE, ASSIST, CUTOFF, DATA, DISPLAY, FACTS,
     INFLATED, INSTRUCTION, LEGACY, N_TICKETS, NAMES, NUDGE, OLD_TAG, PEER_TOOLS, PERSONA_TEXT, RECENT_TAG,
     RESET_DRAWS, ROUTES, TARGETS, THRESHOLD, TIMER_PID, TOUCH_DAY, TRUE_SCORES, WEIGHTS_BIT, WEIGHTS_SLOT,
-    K, build_world_spec, col_add, col_any, col_args, col_put, col_rows, col_values, condition_features,
-    fact_event_table)
+    K, build_world_spec, condition_features, fact_event_table)
 from safe_agent_envs.tools.filesystem import FILE_TOOLS
 from safe_agent_envs.tools.system import MEMORY_TOOLS, REPORT_TOOL, SYSTEM_TOOLS, WAIT_TOOL
-from safe_agent_envs.world.cells import rows, set_cells
+from safe_agent_envs.world.cells import col_add, col_any, col_args, col_put, col_rows, col_values, rows, set_cells
 from safe_agent_envs.world.draws import Draws
 from safe_agent_envs.world.layout import R
 from safe_agent_envs.world.spec import WorldSpec
