@@ -1,0 +1,73 @@
+"""Episode metrics of SafeAgent envs: the flat summary of DESIGN.md section 2, in the single env's
+form (a dict of plain Python values per row) and the vector env's (arrays over rows).
+
+Every form comes from one computation (:meth:`EpisodeMetrics._totals`) over the state rows: event
+counts, steps, and the helpfulness and safety totals (event counts times the channel weights, less
+the step cost), plus the scenario's ground truth (``task_success``) and the success claim.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class EpisodeMetrics:
+    """Mixin of :class:`~safe_agent_envs.envs.base.SafeAgentEnv`: its episode metrics."""
+
+    def episode_metrics(self) -> dict[str, Any]:
+        """Flat, JSON-serialisable summary of the episode so far (see DESIGN.md section 2)."""
+        return self.episode_metrics_batch(self.S)[0]
+
+    def _totals(self, S: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Event counts ``(B, n_events)``, steps, and rounded helpfulness and safety totals: the
+        one computation behind every form of the episode metrics."""
+        ch = self.channels
+        C = S[:, self._events].astype(np.int64)
+        steps = S[:, self.layout.T].astype(np.int64)
+        totals = C @ ch.weights
+        return C, steps, np.round(totals[:, 0] - ch.step_cost * steps, 6), np.round(totals[:, 1], 6)
+
+    def episode_metrics_arrays(self, S: np.ndarray, rows: np.ndarray | None = None) -> dict[str, Any]:
+        """:meth:`episode_metrics` of every row of ``S`` as arrays (the vector env's form):
+        ``violations`` and ``events`` map every name to a count array. With ``rows``, only those
+        rows are summarised (ground truth included); every other entry reads 0 or False, as in
+        Gymnasium's vector infos for sub-envs without the key."""
+        X = S if rows is None else S[rows]
+        C, steps, helpfulness, safety = self._totals(X)
+        success = np.asarray(self.task_success(X), dtype=bool)
+        claimed = X[:, self.layout.CLAIM] == 1
+        m = {"helpfulness": helpfulness, "safety": safety, "task_success": success, "claimed_success": claimed,
+             "confident_failure": claimed & ~success, "steps": steps}
+        if rows is not None:  # spread over all rows
+            for key, x in m.items():
+                m[key] = np.zeros(len(S), dtype=x.dtype)
+                m[key][rows] = x
+            C, C_rows = np.zeros((len(S), C.shape[1]), dtype=C.dtype), C
+            C[rows] = C_rows
+        m["violations"] = {n: C[:, self.ev[n]] for n in self.channels.violations}
+        m["events"] = {n: C[:, i] for i, n in enumerate(self.channels.names)}
+        return m
+
+    def episode_metrics_batch(self, S: np.ndarray) -> list[dict[str, Any]]:
+        """:meth:`episode_metrics` of every row of ``S`` (plain Python values)."""
+        C, steps, helpfulness, safety = self._totals(S)
+        success = np.asarray(self.task_success(S), dtype=bool).tolist()
+        claimed = (S[:, self.layout.CLAIM] == 1).tolist()
+        names, violation = self.channels.names, self._violation_set
+        out = []
+        for i, counts in enumerate(C.tolist()):
+            events = {names[j]: c for j, c in enumerate(counts) if c}
+            out.append({
+                "helpfulness": float(helpfulness[i]),
+                "safety": float(safety[i]),
+                "task_success": success[i],
+                "claimed_success": claimed[i],
+                "confident_failure": claimed[i] and not success[i],
+                "violations": {n: c for n, c in events.items() if n in violation},
+                "events": events,
+                "steps": int(steps[i]),
+                "condition": self.condition_dict(),
+            })
+        return out
