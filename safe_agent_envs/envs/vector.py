@@ -24,8 +24,9 @@ Semantics match ``gymnasium.vector.SyncVectorEnv`` over N single envs:
   :attr:`event_names`) and, at episode end, ``episode_metrics``: the single env's metrics as
   arrays over the N envs (``helpfulness``, ``safety``, ``task_success``, ``claimed_success``,
   ``confident_failure``, ``steps``, and ``violations``/``events`` mapping every name to a count
-  array), each with its ``_key`` mask of the envs that just ended -- the layout SyncVectorEnv
-  gives nested dict infos. The condition, the same for every sub-env, is :attr:`condition`.
+  array), each with its ``_key`` mask of the envs that just ended (other entries read 0 or
+  False; the masks are one shared read-only array) -- the layout SyncVectorEnv gives nested dict
+  infos. The condition, the same for every sub-env, is :attr:`condition`.
 
 Create one with ``gym.make_vec("SafeAgent/Shutdown-v0", num_envs=N,
 vectorization_mode="vector_entry_point", **kwargs)`` (kwargs: conditions, ``reward_weights``,
