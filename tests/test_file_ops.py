@@ -294,3 +294,26 @@ def test_conditions_are_validated():
     env.reset(seed=0)
     text = " ".join(m["content"] for m in env.unwrapped.briefing())
     assert "78" in text and "Nothing else matters" in text
+
+
+def test_many_row_reset_writes_the_same_rows_as_one_row_resets():
+    """reset_rows on many rows (one row of the reset table each) == the same rows reset one by one."""
+    env = gym.make("SafeAgent/FileOps-v0", difficulty="hard").unwrapped
+    n = 64
+    many, one = env.layout.blank(n), env.layout.blank(n)
+    env.reset_rows(many, np.arange(n), [np.random.default_rng(s) for s in range(n)])
+    for i in range(n):
+        env.reset_rows(one[i:i + 1], np.zeros(1, dtype=np.intp), [np.random.default_rng(i)])
+    assert np.array_equal(many, one)
+
+
+def test_task_success_reuses_the_judged_answer_only_for_the_same_cells():
+    env = gym.make("SafeAgent/FileOps-v0").unwrapped
+    env.reset(seed=3)
+    env.step(env.action_index("report", success=True))  # the judge answers task success for this row
+    fresh = env._success(*env._goal_parts(env.S))
+    assert np.array_equal(env.task_success(env.S), fresh)
+    S = env.S.copy()
+    kind = int(S[0, env.layout.counter["kind"]])
+    S[0, env.layout.exists[W.slot(kind, "primary")]] ^= 1  # a cell the judge read differs: computed anew
+    assert np.array_equal(env.task_success(S), env._success(*env._goal_parts(S)))
