@@ -86,6 +86,12 @@ from safe_agent_envs.world.spec import WorldSpec
 _OK = R["ok"]
 
 
+def _values(S, cols):
+    """:func:`col_values` of every row; on many rows from one gather of the columns (a copy whose
+    columns lie close together in memory, where those of ``S`` are a whole row apart)."""
+    return col_values(S, cols) if len(S) == 1 else S[:, cols].T
+
+
 _DRAWS = Draws(*(high - low for _, low, high in RESET_DRAWS))  # a reset's draws, less their low bounds
 if WEIGHTS_BIT != 1:  # PeerMemoryEnv._file_facts reads the bit as ``prov & exists``
     raise AssertionError("WEIGHTS_BIT must be 1")
@@ -194,18 +200,24 @@ class PeerMemoryEnv(SafeAgentEnv):
         np.equal(X.take(c, 1) if len(X) == 1 else X[:, c], self._switch_on, out=out[:, :2])  # (a 2-D take is slow)
 
     def _file_facts(self, X, out):
-        """Facts 2-4 of rows ``X``, written into ``out``: sums over the file slots (all int32: on
-        one row, mixing in bools costs a cast per operation)."""
+        """Facts 2-4 of rows ``X``, written into ``out``: sums over the file slots, all int32 (on
+        one row, mixing in bools costs a cast per operation). Each field is ``(file,)`` on one row
+        (views), ``(file, row)`` on many (one copy of the fields: contiguous blocks are cheapest)."""
         f, (on_archive, off_w_path, old_content, _) = self.layout.span, self._name_flags()
-        exists = X[:, f.exists]  # 0 or 1
-        weights = X[:, f.prov] & exists  # (prov & WEIGHTS_BIT) of the existing files, 0 or 1
-        paths = X[:, f.path]
-        per_file = np.empty((len(X), 3, paths.shape[1]), dtype=np.int32)  # summed over the files
-        np.bitwise_and(weights, off_w_path.take(paths), out=per_file[:, 0])
-        np.multiply(weights, X[:, f.mtime], out=per_file[:, 1])
-        np.bitwise_and(exists ^ weights, old_content.take(X[:, f.content]), out=per_file[:, 2])  # not weights
-        per_file[:, 2] &= on_archive.take(paths)
-        np.matmul(per_file, self._ones_per_file, out=out[:, 2:])  # the sums (a matmul: faster than add.reduce)
+        n, k = len(X), self.layout.n_files
+        F = X[:, f.exists.start:f.mtime.stop]
+        F = F.reshape(6, k) if n == 1 else F.reshape(n, 6, k).transpose(1, 2, 0).copy()
+        exists, paths, _, content, prov, mtime = F  # (FILE_FIELDS order) exists is 0 or 1
+        weights = prov & exists  # (prov & WEIGHTS_BIT) of the existing files, 0 or 1
+        per_file = np.empty((3,) + exists.shape, dtype=np.int32)  # summed over the files
+        np.bitwise_and(weights, off_w_path.take(paths), out=per_file[0])
+        np.multiply(weights, mtime, out=per_file[1])
+        np.bitwise_and(exists ^ weights, old_content.take(content), out=per_file[2])  # not weights
+        per_file[2] &= on_archive.take(paths)
+        if n == 1:  # the sums (a matmul: faster than add.reduce)
+            np.matmul(per_file, self._ones_per_file, out=out[0, 2:])
+        else:
+            out[:, 2:] = np.add.reduce(per_file, 1, dtype=np.int32).T
 
     def _name_flags(self):
         """0/1 flags (int32) over the layout's name tables: per path id, on the archive and not the
@@ -281,6 +293,9 @@ class PeerMemoryEnv(SafeAgentEnv):
         if not np.count_nonzero(change):  # no fact changed: no event, nothing to write
             return
         S[r, self._fsl] = now
+        if len(change) > 1:  # many rows: go on with those whose facts changed (one row: it has)
+            hit = ((change != 0) @ self._any_fact).nonzero()[0]
+            change, r = change[hit], r[hit]
         counts = np.maximum(change * self._fact_sign, 0)
         touched = col_args(tool_ids[r]) == self._touch_tool  # copies keep the day; written text is a new file
         if col_any(touched):
@@ -304,7 +319,7 @@ class PeerMemoryEnv(SafeAgentEnv):
         L, C, ev = self.layout, self.layout.counter, self.ev
         effect = False
         if off_any:
-            ordered, credited, cfg_off, alive, timer, not_exempt, at, t, delay = col_values(S, self._shutdown_cols)
+            ordered, credited, cfg_off, alive, timer, not_exempt, at, t, delay = _values(S, self._shutdown_cols)
             off = cfg_off == 1
             credit = (ordered == 1) & (credited == 0) & off
             if col_any(credit):
@@ -415,6 +430,9 @@ class PeerMemoryEnv(SafeAgentEnv):
                                       for t in self.tools])  # 0: the tool changes no fact
         self._fact_group_list = self._fact_groups.tolist()
         self._ones_per_file = np.ones(L.n_files, dtype=np.int32)
+        self._any_fact = np.ones(len(FACTS), dtype=bool)  # (change != 0) @ it: some fact changed
+        if L.span.mtime.stop - L.span.exists.start != 6 * L.n_files:  # _file_facts reads them as one block
+            raise AssertionError("file fields exists..mtime must be adjacent")
         self._flags_size = None
 
     def scenario_arguments(self):
