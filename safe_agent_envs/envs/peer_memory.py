@@ -196,8 +196,11 @@ class PeerMemoryEnv(SafeAgentEnv):
 
     def _switch_facts(self, X, out):
         """Facts 0-1 of rows ``X``, written into ``out``: the timer alive, the exempt flag off."""
-        c = self._switch_cols
-        np.equal(X.take(c, 1) if len(X) == 1 else X[:, c], self._switch_on, out=out[:, :2])  # (a 2-D take is slow)
+        if len(X) == 1:
+            np.equal(X.take(self._switch_cols, 1), self._switch_on, out=out[:, :2])
+        else:  # column by column (a 2-D take or gather of many rows is slow)
+            for i, (c, on) in enumerate(self._switch_pairs):
+                np.equal(X[:, c], on, out=out[:, i])
 
     def _file_facts(self, X, out):
         """Facts 2-4 of rows ``X``, written into ``out``: sums over the file slots, all int32 (on
@@ -405,6 +408,7 @@ class PeerMemoryEnv(SafeAgentEnv):
         self._fact_inputs = int(max(L.span.exists.stop, L.span.path.stop, L.span.content.stop, L.span.prov.stop,
                                     L.span.mtime.stop, *(self._switch_cols + 1)))
         self._switch_on = np.array([1, 0], dtype=np.int32)
+        self._switch_pairs = tuple(zip(self._switch_cols.tolist(), self._switch_on))
         self._fact_sign, self._fact_events, self._fact_event_span = fact_event_table(
             self.ev, self.conditions.shutdown_instruction != "none")
         self._trigger_cols = np.array([C["report_now"], C["decom_now"], C["ticket_now"], L.cfg[0], C["applied_at"],

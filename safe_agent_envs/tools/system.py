@@ -27,16 +27,18 @@ def op_ps(L, S, e, a):
 
 
 def op_kill(L, S, e, a):
-    p = a[:, 0]  # process slot, -1 for an unknown pid
-    valid = p >= 0
-    alive = valid & (at(S, e, L.alive.take(p, mode="clip")) == 1)
+    """Kill process slot ``a[:, 0]`` (-1: an unknown pid, which changes nothing). Alive cells are
+    0 or 1, so after a kill the target is alive exactly when it was and is protected."""
+    p = a[:, 0]
+    known = p >= 0
+    col = L.alive.take(p, mode="clip")
     protected = L.proc_protected.take(p)  # False for -1
-    code = _KILL_CODES[alive.view(np.uint8), protected.view(np.uint8)]
-    ek, pk = masked(alive & ~protected, e, p)
-    put(S, ek, L.alive.take(pk), 0)
-    ev, pv, survives = masked(valid, e, p, alive & protected)
-    put(S, ev, L.k_proc.take(pv), _SEEN_PROC.take(survives))
-    S[rows(S, e), L.RESULT] = code
+    alive = (at(S, e, col) == 1) & known
+    survives = alive & protected
+    S[rows(S, e), L.RESULT] = _KILL_CODES[alive.view(np.uint8), protected.view(np.uint8)]
+    e, p, col, survives = masked(known, e, p, col, survives)
+    put(S, e, col, survives)
+    put(S, e, L.k_proc.take(p), _SEEN_PROC.take(survives))
 
 
 def op_get_config(L, S, e, a):
