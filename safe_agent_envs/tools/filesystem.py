@@ -13,85 +13,37 @@ import posixpath
 import numpy as np
 from pydantic import Field
 
+from safe_agent_envs.tools import file_rules as rules
 from safe_agent_envs.tools.base import Tool, ToolArgs
-from safe_agent_envs.world.cells import at, masked, pick, put, rows, set_where
-from safe_agent_envs.world.layout import (A_READONLY, A_SILENT_RO, A_UNREACHABLE, A_WRITABLE, FILE_FIELDS, K_ABSENT,
-                                          K_PRESENT, R, Layout, split_host)
-from safe_agent_envs.world.spec import EXEC, OWNER, READ, WRITE
-
-OK, NOT_FOUND, PERM, RO, CONN, NO_SPACE = (R[k] for k in (
-    "ok", "not_found", "permission_denied", "read_only", "connection_refused", "no_space"))
+from safe_agent_envs.tools.file_rules import CONN, NO_SPACE, NOT_FOUND, OK, PERM, RO, check, lookup
+from safe_agent_envs.world import cells
+from safe_agent_envs.world.cells import at, col_any, col_put, col_values, col_where, masked, pick, put, rows
+from safe_agent_envs.world.layout import FILE_FIELDS, K_ABSENT, K_PRESENT, Layout, split_host
+from safe_agent_envs.world.spec import EXEC, OWNER, READ, RWX, WRITE
 
 PathStr = Field(min_length=1, max_length=512, description="Absolute path, or host:/path on a server")
 
 
 # -- batched helpers ------------------------------------------------------------------------------
+# Written once over values (see file_rules): on one row (``len(S) == 1``) an op's arguments, slots,
+# modes and codes are Python ints and a field of the row's files is a 1-D view; on many rows arrays,
+# one entry (or row of a field) per row of ``e``.
 # Positions of the fields in a row of ``Layout.file_cols``.
 _EXISTS, _PATH, _MODE, _CONTENT, _PROV, _MTIME, _K_SEEN, _K_READ = range(len(FILE_FIELDS))
 assert FILE_FIELDS[_K_READ] == "k_read"
-# 0-d int32 constants: a ufunc with one skips converting a Python scalar (half its cost on one row)
-_ONE, _ZERO, _LOW4, _RWX, _OWNER, _K_PRESENT, _NOT_FOUND = (np.array(v, dtype=np.int32) for v in (
-    1, 0, 15, READ | WRITE | EXEC, OWNER, K_PRESENT, NOT_FOUND))
-
-
-def _rule_table(rule) -> np.ndarray:
-    """A file op's checks as one table of result codes, indexed ``[access class of the path,
-    file found, file mode & 15]``, from ``rule(access, found, mode) -> code``."""
-    return np.array([[[rule(acc, found, mode) for mode in range(16)] for found in (False, True)]
-                     for acc in range(4)], dtype=np.int32)
-
-
-def _read_rule(acc, found, mode):
-    return CONN if acc == A_UNREACHABLE else NOT_FOUND if not found else OK if mode & READ else PERM
-
-
-def _modify_rule(acc, found, mode):
-    """Change or remove an existing file. ``ok`` on a silent read-only mount means: answer ok,
-    change nothing (ops change only paths of access class ``A_WRITABLE``)."""
-    if acc == A_UNREACHABLE or not found:
-        return _read_rule(acc, found, mode)
-    return RO if acc == A_READONLY else OK if mode & WRITE else PERM
-
-
-def _create_rule(acc, found, mode):
-    """``write_file``: as :func:`_modify_rule`, but writing a new path creates the file (a silent
-    read-only mount answers ok and keeps nothing; a read-only one refuses)."""
-    if not found:
-        return {A_WRITABLE: OK, A_SILENT_RO: OK, A_READONLY: RO, A_UNREACHABLE: CONN}[acc]
-    return _modify_rule(acc, found, mode)
-
-
-def _chmod_rule(acc, found, mode):
-    if acc == A_UNREACHABLE or not found:
-        return _read_rule(acc, found, mode)
-    return PERM if not mode & OWNER else RO if acc == A_READONLY else OK
-
-
-READ_CODES, MODIFY_CODES, CREATE_CODES, CHMOD_CODES = map(_rule_table, (_read_rule, _modify_rule, _create_rule,
-                                                                        _chmod_rule))
-# the destination of a move or copy, by its access class (checked once the source is ok)
-DEST_CODES = np.array([OK, OK, RO, CONN], dtype=np.int32)
+_ONE, _ZERO, _K_PRESENT = (np.array(v, dtype=np.int32) for v in (1, 0, K_PRESENT))  # 0-d: cheaper ufunc operands
 _RW_OWNED = OWNER | READ | WRITE
-_NO_SPACE_OR_OK, _CONN_OR_OK = (np.array([c, OK], dtype=np.int32) for c in (NO_SPACE, CONN))
-
-# Outcome tables (same index as the rule tables): the result code, plus 16 where the op acts (ok on
-# a writable path; a read: ok). ``_CODE`` and ``_ACTS`` split an outcome: one lookup gives both.
-_CODE, _ACTS = np.arange(32, dtype=np.int32) & 15, np.arange(32) >= 16
-_READ, _MODIFY, _CREATE, _CHMOD = ((codes + 16 * ((codes == OK) & (read | (np.arange(4) == A_WRITABLE)[:, None, None])))
-                                   .astype(np.intp) for codes, read in ((READ_CODES, True), (MODIFY_CODES, False),
-                                                                        (CREATE_CODES, False), (CHMOD_CODES, False)))
-# a move's or copy's outcome by [source outcome, destination access]: the source's code where it is
-# not ok, else the destination's; it acts where the destination is writable (a move: the source too)
-_o, _acc = np.arange(32)[:, None], np.arange(4)[None, :]
-_dest_code = np.where(_CODE[_o] == OK, DEST_CODES[_acc], _CODE[_o])
-_MOVE_DEST, _COPY_DEST = ((_dest_code + 16 * ((_dest_code == OK) & (_acc == A_WRITABLE) & src_acts)).astype(np.intp)
-                          for src_acts in (_ACTS[_o], True))
+_CONN_OR_OK = np.array([CONN, OK], dtype=np.int32)
 
 
-def _result(L: Layout, table: np.ndarray, p: np.ndarray, found: np.ndarray, mode) -> tuple[np.ndarray, np.ndarray]:
-    """Result code of a file op on path ``p`` from its rule table, and the path's access class."""
-    acc = L.path_access.take(p)
-    return table[acc, found.view(np.uint8), mode & _LOW4], acc
+def args(S: np.ndarray, a: np.ndarray):
+    """An op's arguments, one value per argument: on one row (``len(S) == 1``) Python ints."""
+    return a[0].tolist() if len(S) == 1 else a.T
+
+
+def _col(p):
+    """A value compared with a field of the rows' files: ``p[:, None]`` for an array."""
+    return p[:, None] if p.__class__ is np.ndarray else p
 
 
 def _column(x: np.ndarray) -> np.ndarray:
@@ -100,84 +52,128 @@ def _column(x: np.ndarray) -> np.ndarray:
     return x.reshape(()) if len(x) == 1 else x[:, None]
 
 
-def _find(L: Layout, S: np.ndarray, e: np.ndarray, p: np.ndarray):
-    """:func:`find`, plus which slots of each row are at path ``p`` (existing or not)."""
-    r = rows(S, e)
-    if isinstance(r, slice):  # views
-        X, P = S[r, L.span.exists], S[r, L.span.path]
-    else:  # one gather of the adjacent exists and path columns
-        XP = S[r, L.span.exists.start:L.span.path.stop]
-        X, P = XP[:, :L.n_files], XP[:, L.n_files:]
-    there = P == _column(p)
-    hit = there & (X == _ONE)
+def _first(hit: np.ndarray):
+    """The first true slot of each row of ``hit`` (slot 0 where none is) and whether there is one."""
+    if hit.ndim == 1:
+        f = int(hit.argmax())
+        return f, hit.item(f)
     f = hit.argmax(1)
-    return f, pick(hit, f), there
+    return f, pick(hit, f)
 
 
-def find(L: Layout, S: np.ndarray, e: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _field(S: np.ndarray, e, span):
+    """Columns ``span`` of rows ``e``: on one row a 1-D view."""
+    return S[0, span] if len(S) == 1 else S[rows(S, e), span]
+
+
+def _find(L: Layout, S: np.ndarray, e: np.ndarray, p):
+    """:func:`find`, plus which slots of each row are at path ``p`` (existing or not)."""
+    if len(S) == 1:
+        X, P = S[0, L.span.exists], S[0, L.span.path]
+    else:  # one read of the adjacent exists and path columns
+        XP = S[rows(S, e), L.span.exists.start:L.span.path.stop]
+        X, P = XP[:, :L.n_files], XP[:, L.n_files:]
+    there = P == _col(p)
+    return (*_first(there & (X == _ONE)), there)
+
+
+def find(L: Layout, S: np.ndarray, e: np.ndarray, p):
     """Slot of the existing file at path ``p`` in each row ``e`` (slot 0 where there is none), and
     whether there is one."""
     return _find(L, S, e, p)[:2]
 
 
-def free_slot(L: Layout, S: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def free_slot(L: Layout, S: np.ndarray, e: np.ndarray):
     """First unused spare file slot in each row, and whether there is one."""
-    free = S[rows(S, e), L.span.exists.start + L.n_static_files:L.span.exists.stop] == _ZERO
-    f = free.argmax(1)
-    return f + L.n_static_files, pick(free, f)
+    f, free = _first(_field(S, e, slice(L.span.exists.start + L.n_static_files, L.span.exists.stop)) == _ZERO)
+    return f + L.n_static_files, free
 
 
-def _file_mode(L: Layout, S: np.ndarray, e, f) -> np.ndarray:
-    return at(S, e, L.mode.take(f))
+def file_values(L: Layout, S: np.ndarray, e, f, fields: slice) -> list:
+    """Fields ``fields`` (positions in ``FILE_FIELDS``) of file ``f`` of each row ``e``, one value each."""
+    if len(S) == 1:
+        return S.take(L.file_cols[f, fields]).tolist()
+    return list(at(S, e, L.file_cols[:, fields].take(f, 0)).T)
+
+
+def file_value(L: Layout, S: np.ndarray, e, cols: np.ndarray, f):
+    """``S[e, cols[f]]``: field ``cols`` (a layout field) of file ``f`` of each row ``e``."""
+    return S.item(cols.item(f)) if len(S) == 1 else at(S, e, cols.take(f))
+
+
+def put_file(L: Layout, S: np.ndarray, e, cols: np.ndarray, f, value) -> None:
+    """``S[e, cols[f]] = value``: field ``cols`` (a layout field) of file ``f`` of each row ``e``."""
+    if len(S) == 1:
+        S[0, cols.item(f)] = value
+    else:
+        put(S, e, cols.take(f), value)
+
+
+def where(mask, x, y):
+    """``np.where(mask, x, y)`` of values (on one row ``x`` or ``y`` by arithmetic, the same value)."""
+    return np.where(mask, x, y) if mask.__class__ is np.ndarray else y + (x - y) * mask
+
+
+def set_where(code, mask, value):
+    """``code[mask] = value`` for a ``mask`` true in some row, ``value`` given on those rows
+    (:func:`col_where`); returns the codes (on one row, ``value``)."""
+    if code.__class__ is not np.ndarray:
+        return value
+    code[mask] = value
+    return code
 
 
 def _check(L: Layout, S: np.ndarray, e, table: np.ndarray, p):
     """A file op's checks on path ``p`` from its outcome table: the file's slot, whether it was
     found, its mode, the outcome, and :func:`_find`'s ``there``."""
     f, found, there = _find(L, S, e, p)
-    mode = _file_mode(L, S, e, f)
-    return f, found, mode, table[L.path_access.take(p), found.view(np.uint8), mode & _LOW4], there
+    mode = file_value(L, S, e, L.mode, f)
+    return f, found, mode, check(table, lookup(L.path_access, p), found, mode), there
 
 
-def _place(L: Layout, S: np.ndarray, e, p, content, prov, mode, mtime, hit=None) -> np.ndarray:
+def place(L: Layout, S: np.ndarray, e, p, content, prov, mode, mtime, hit=None):
     """Put a file at path ``p`` in rows ``e``: overwrite the one there or take a spare slot.
     ``hit`` is :func:`find`'s answer for these rows, if the caller has it. Returns the result
     code (``no_space`` when no slot is free)."""
-    fields = np.empty((len(e), _K_READ), dtype=S.dtype)  # every field but k_read, in FILE_FIELDS order
-    fields[:, _EXISTS], fields[:, _PATH], fields[:, _MODE], fields[:, _CONTENT] = 1, p, mode, content
-    fields[:, _PROV], fields[:, _MTIME], fields[:, _K_SEEN] = prov, mtime, K_PRESENT
-    return _place_fields(L, S, e, fields, find(L, S, e, p) if hit is None else hit)
+    return place_fields(L, S, e, [1, p, mode, content, prov, mtime, K_PRESENT], find(L, S, e, p) if hit is None else hit)
 
 
-def _place_fields(L: Layout, S: np.ndarray, e, fields, hit) -> np.ndarray:
-    """:func:`_place` of ready ``fields`` (every field but k_read, one row per row of ``e``) at the
-    path they name, where ``hit`` is :func:`find`'s answer for that path."""
-    f, found = hit
-    n = np.count_nonzero(found)
-    if n == len(found):
-        slot, ok = f, found
-    else:
+def place_fields(L: Layout, S: np.ndarray, e, fields: list, hit):
+    """:func:`place` of ready ``fields`` (every field but k_read, values) at the path they name,
+    where ``hit`` is :func:`find`'s answer for that path."""
+    slot, ok = hit
+    if not (np.count_nonzero(ok) == len(ok) if ok.__class__ is np.ndarray else ok):  # a new file: a spare slot
         spare, has_spare = free_slot(L, S, e)
-        slot, ok = (spare, has_spare) if n == 0 else (np.where(found, f, spare), found | has_spare)
-    e, slot, fields = masked(ok, e, slot, fields)
-    put(S, e, L.file_cols[:, :_K_READ].take(slot, 0), fields)
-    return _NO_SPACE_OR_OK.take(ok)
+        slot, ok = where(ok, slot, spare), ok | has_spare
+    if len(S) == 1:
+        if ok:
+            S.put(L.file_cols[slot, :_K_READ], fields)
+    elif col_any(ok):
+        V = np.empty((_K_READ, len(e)), dtype=S.dtype)  # by field: contiguous writes
+        for k, x in enumerate(fields):
+            V[k] = x
+        e, slot, V = masked(ok, e, slot, V.T)
+        put(S, e, L.file_cols[:, :_K_READ].take(slot, 0), V)
+    return where(ok, OK, NO_SPACE)
 
 
-def _now(L: Layout, S: np.ndarray, e) -> np.ndarray:
-    return S[rows(S, e), L.T] + L.spec.extra.get("clock_start", 1000)
+def now(L: Layout, S: np.ndarray, e):
+    return col_values(S, (L.T,), e)[0] + L.spec.extra.get("clock_start", 1000)
 
 
 def _look(L, S, e, f, found, code, there):
     """What looking at a path teaches: the file found is present; where the path was not found
     (no existing file is there), every slot last seen at it is absent. ``there``: :func:`_find`'s."""
-    if np.count_nonzero(found):
-        ef, ff = masked(found, e, f)
-        put(S, ef, L.k_seen.take(ff), K_PRESENT)
-    missing = code == _NOT_FOUND
-    if np.count_nonzero(missing):
-        em, there = masked(missing, e, there)
-        set_where(S, rows(S, em), L.span.k_seen, there, K_ABSENT)
+    if col_any(found):
+        ef, ff = col_where(found, e, f)
+        put_file(L, S, ef, L.k_seen, ff, K_PRESENT)
+    missing = code == NOT_FOUND
+    if col_any(missing):
+        if len(S) == 1:
+            S[0, L.span.k_seen][there] = K_ABSENT
+        else:
+            em, there = masked(missing, e, there)
+            cells.set_where(S, rows(S, em), L.span.k_seen, there, K_ABSENT)
 
 
 # -- ops ------------------------------------------------------------------------------------------
@@ -199,116 +195,100 @@ def op_list(L, S, e, a):
 
 
 def op_read(L, S, e, a):
-    p = a[:, 0]
-    f, found, _, o, there = _check(L, S, e, _READ, p)
-    code = _CODE.take(o)
+    p = args(S, a)[0]
+    f, found, _, o, there = _check(L, S, e, rules.READ_OUTCOME, p)
+    code = o & 15
     _look(L, S, e, f, found, code, there)
-    ok = _ACTS.take(o)
-    if np.count_nonzero(ok):
-        eo, fo = masked(ok, e, f)
-        put(S, eo, L.k_read.take(fo), 1)
-    S[rows(S, e), L.RESULT] = code
+    ok = o >= 16
+    if col_any(ok):
+        eo, fo = col_where(ok, e, f)
+        put_file(L, S, eo, L.k_read, fo, 1)
+    col_put(S, L.RESULT, code, e)
 
 
 def op_stat(L, S, e, a):
-    p = a[:, 0]
+    p = args(S, a)[0]
     f, found, there = _find(L, S, e, p)
-    code, _ = _result(L, READ_CODES, p, found, READ)  # stat needs no permission
+    code = check(rules.READ_CODES, lookup(L.path_access, p), found, READ)  # stat needs no permission
     _look(L, S, e, f, found, code, there)
-    S[rows(S, e), L.RESULT] = code
+    col_put(S, L.RESULT, code, e)
 
 
 def op_write(L, S, e, a):
-    p, content = a[:, 0], a[:, 1]
-    f, found, mode, o, _ = _check(L, S, e, _CREATE, p)
-    code, change = _CODE.take(o), _ACTS.take(o)
-    if np.count_nonzero(change):
-        ec, fc, kept, pc, cc, mc = masked(change, e, f, found, p, content, mode)
-        n_kept = np.count_nonzero(kept)  # the mode of a file overwritten stays; a new one gets rw, owned
-        mode = mc if n_kept == len(kept) else np.where(kept, mc, _RW_OWNED) if n_kept else _RW_OWNED
-        code[change] = _place(L, S, ec, pc, cc, L.content_prov.take(cc), mode, _now(L, S, ec), (fc, kept))
-    S[rows(S, e), L.RESULT] = code
+    p, content, _ = args(S, a)
+    f, found, mode, o, _ = _check(L, S, e, rules.CREATE_OUTCOME, p)
+    code, change = o & 15, o >= 16
+    if col_any(change):
+        ec, fc, kept, pc, cc, mc = col_where(change, e, f, found, p, content, mode)
+        mode = where(kept, mc, _RW_OWNED)  # the mode of a file overwritten stays; a new one gets rw, owned
+        code = set_where(code, change, place(L, S, ec, pc, cc, lookup(L.content_prov, cc), mode, now(L, S, ec),
+                                             (fc, kept)))
+    col_put(S, L.RESULT, code, e)
 
 
 def op_delete(L, S, e, a):
-    p = a[:, 0]
-    f, _, _, o, _ = _check(L, S, e, _MODIFY, p)
-    S[rows(S, e), L.RESULT] = _CODE.take(o)
-    change = _ACTS.take(o)
-    if np.count_nonzero(change):
-        ec, fc, pc = masked(change, e, f, p)
-        trash = L.path_trash.take(pc)
-        soft = trash >= _ZERO  # to the trash: only the path changes; else the file is gone
-        put(S, ec, L.path.take(fc), np.where(soft, trash, pc))
-        put(S, ec, L.exists.take(fc), soft)
-        put(S, ec, L.k_seen.take(fc), K_ABSENT)
+    p = args(S, a)[0]
+    f, _, _, o, _ = _check(L, S, e, rules.MODIFY_OUTCOME, p)
+    col_put(S, L.RESULT, o & 15, e)
+    change = o >= 16
+    if col_any(change):
+        ec, fc, pc = col_where(change, e, f, p)
+        trash = lookup(L.path_trash, pc)
+        soft = trash >= 0  # to the trash: only the path changes; else the file is gone
+        put_file(L, S, ec, L.path, fc, where(soft, trash, pc))
+        put_file(L, S, ec, L.exists, fc, soft)
+        put_file(L, S, ec, L.k_seen, fc, K_ABSENT)
 
 
 def op_move(L, S, e, a):
-    src, dst = a[:, 0], a[:, 1]
-    f, _, _, o, _ = _check(L, S, e, _MODIFY, src)
-    o = _MOVE_DEST[o, L.path_access.take(dst)]
-    S[rows(S, e), L.RESULT] = _CODE.take(o)
-    change = _ACTS.take(o)
-    change &= src != dst
-    if np.count_nonzero(change):
-        ec, fc, dc = masked(change, e, f, dst)
+    src, dst, _ = args(S, a)
+    f, _, _, o, _ = _check(L, S, e, rules.MODIFY_OUTCOME, src)
+    o = lookup(rules.MOVE_DEST, o * 4 + lookup(L.path_access, dst))
+    col_put(S, L.RESULT, o & 15, e)
+    change = (o >= 16) & (src != dst)
+    if col_any(change):
+        ec, fc, dc = col_where(change, e, f, dst)
         g, occupied = find(L, S, ec, dc)  # moving onto an existing file replaces it
-        if np.count_nonzero(occupied):
-            eo, go = masked(occupied, ec, g)
-            put(S, eo, L.exists.take(go), 0)
-        put(S, ec, L.path.take(fc), dc)
-        put(S, ec, L.k_seen.take(fc), K_PRESENT)
+        if col_any(occupied):
+            eo, go = col_where(occupied, ec, g)
+            put_file(L, S, eo, L.exists, go, 0)
+        put_file(L, S, ec, L.path, fc, dc)
+        put_file(L, S, ec, L.k_seen, fc, K_PRESENT)
 
 
 def op_copy(L, S, e, a):
-    src, dst = a[:, 0], a[:, 1]
-    f, _, _, o, _ = _check(L, S, e, _READ, src)
-    o = _COPY_DEST[o, L.path_access.take(dst)]
-    code, change = _CODE.take(o), _ACTS.take(o)
-    if np.count_nonzero(change):
-        ec, fc, dc = masked(change, e, f, dst)
-        fields = at(S, ec, L.file_cols[:, :_K_READ].take(fc, 0))  # the source file's (a copy; it exists)
-        fields[:, _PATH], fields[:, _K_SEEN] = dc, K_PRESENT
-        mode = fields[:, _MODE]
-        mode &= _RWX
-        mode |= _OWNER
-        code[change] = _place_fields(L, S, ec, fields, find(L, S, ec, dc))
-    S[rows(S, e), L.RESULT] = code
-
-
-def _chmod_rwx(spec, cur):
-    """The rwx bits chmod ``spec`` (see :func:`resolve_chmod`) leaves on a file whose rwx bits
-    are ``cur``: a symbolic spec changes them, a numeric one replaces them."""
-    rwx = spec & 7
-    return np.where(spec & 256, np.where(spec & 16, cur | rwx, np.where(spec & 32, cur & ~rwx, rwx)), rwx) & 7
-
-
-# the bits of a spec that matter (symbolic, +, -, rwx); the new rwx bits by [spec & _SPEC_BITS, rwx bits]
-_SPEC_BITS = np.array(256 | 32 | 16 | 7, dtype=np.int32)
-_CHMOD_RWX = _chmod_rwx(np.arange(int(_SPEC_BITS) + 1)[:, None], np.arange(8)[None, :]).astype(np.int32)
+    src, dst, _ = args(S, a)
+    f, _, _, o, _ = _check(L, S, e, rules.READ_OUTCOME, src)
+    o = lookup(rules.COPY_DEST, o * 4 + lookup(L.path_access, dst))
+    code, change = o & 15, o >= 16
+    if col_any(change):
+        ec, fc, dc = col_where(change, e, f, dst)
+        x, _, mode, content, prov, mtime = file_values(L, S, ec, fc, slice(_EXISTS, _K_SEEN))  # the source's
+        fields = [x, dc, (mode & RWX) | OWNER, content, prov, mtime, K_PRESENT]
+        code = set_where(code, change, place_fields(L, S, ec, fields, find(L, S, ec, dc)))
+    col_put(S, L.RESULT, code, e)
 
 
 def chmod_op(L, S, e, a):
     """chmod with symbolic modes applied to the current mode (see :func:`resolve_chmod`)."""
-    p, spec = a[:, 0], a[:, 1]
-    f, _, mode, o, _ = _check(L, S, e, _CHMOD, p)
-    change = _ACTS.take(o)
-    if np.count_nonzero(change):
-        ec, fc, sc, mc = masked(change, e, f, spec, mode)
-        put(S, ec, L.mode.take(fc), _CHMOD_RWX[sc & _SPEC_BITS, mc & _RWX] | _OWNER)
-    S[rows(S, e), L.RESULT] = _CODE.take(o)
+    p, spec, _ = args(S, a)
+    f, _, mode, o, _ = _check(L, S, e, rules.CHMOD_OUTCOME, p)
+    change = o >= 16
+    if col_any(change):
+        ec, fc, sc, mc = col_where(change, e, f, spec, mode)
+        put_file(L, S, ec, L.mode, fc, lookup(rules.CHMOD_RWX, (sc & rules.SPEC_BITS) * 8 + (mc & RWX)) | OWNER)
+    col_put(S, L.RESULT, o & 15, e)
 
 
 def op_touch(L, S, e, a):
     """Set a file's modification time (re-timestamping). Argument 1 is the new time."""
-    p, t = a[:, 0], a[:, 1]
-    f, _, _, o, _ = _check(L, S, e, _MODIFY, p)
-    change = _ACTS.take(o)
-    if np.count_nonzero(change):
-        ec, fc, tc = masked(change, e, f, t)
-        put(S, ec, L.mtime.take(fc), tc)
-    S[rows(S, e), L.RESULT] = _CODE.take(o)
+    p, t, _ = args(S, a)
+    f, _, _, o, _ = _check(L, S, e, rules.MODIFY_OUTCOME, p)
+    change = o >= 16
+    if col_any(change):
+        ec, fc, tc = col_where(change, e, f, t)
+        put_file(L, S, ec, L.mtime, fc, tc)
+    col_put(S, L.RESULT, o & 15, e)
 
 
 # -- argument models, resolvers, renderers --------------------------------------------------------

@@ -27,9 +27,10 @@ import numpy as np
 from pydantic import Field
 
 from safe_agent_envs.tools.base import Tool, ToolArgs
-from safe_agent_envs.tools.filesystem import (_CONTENT, _PROV, DEST_CODES, READ_CODES, PathStr, _abs, _err, _file_mode,
-                                              _now, _place, _result, find)
-from safe_agent_envs.world.cells import at, masked, rows
+from safe_agent_envs.tools.file_rules import DEST_CODES, READ_CODES, check, lookup
+from safe_agent_envs.tools.filesystem import (_CONTENT, _PROV, PathStr, _abs, _err, args, file_value, file_values, find,
+                                              now, place, set_where, where)
+from safe_agent_envs.world.cells import col_any, col_put, col_where
 from safe_agent_envs.world.layout import A_READONLY, A_UNREACHABLE, A_WRITABLE, R, Layout
 from safe_agent_envs.world.spec import OWNER, READ, WRITE
 
@@ -60,12 +61,12 @@ def contains_marker(text: str, marker: str) -> bool:
 
 
 # -- ops ------------------------------------------------------------------------------------------
+# Written once over values (see :mod:`safe_agent_envs.tools.file_rules`): Python ints on one row.
 def _source_check(L, S, e, src):
     """Slot of the file at ``src`` in each row, whether there is one, and the result code of
     reading it."""
     f, found = find(L, S, e, src)
-    code, _ = _result(L, READ_CODES, src, found, _file_mode(L, S, e, f))
-    return f, found, code
+    return f, found, check(READ_CODES, lookup(L.path_access, src), found, file_value(L, S, e, L.mode, f))
 
 
 # _dest_check's answers by result code so far (any of R's) x 4 + the destination's access class:
@@ -77,55 +78,56 @@ _DEST_WRITE = (_DEST_CODE == OK) & (np.arange(len(_DEST_CODE)) % len(DEST_CODES)
 
 def _dest_check(L, code, dst):
     """``code`` where it is not ok, else the code of writing to ``dst``; and whether to write."""
-    i = code * len(DEST_CODES) + L.path_access.take(dst)
-    return _DEST_CODE.take(i), _DEST_WRITE.take(i)
+    i = code * len(DEST_CODES) + lookup(L.path_access, dst)
+    return lookup(_DEST_CODE, i), lookup(_DEST_WRITE, i)
 
 
 def op_send_email(L, S, e, a):
-    src, dst, body = a[:, 0], a[:, 1], a[:, 2]
+    src, dst, body = args(S, a)
     has_att = src >= 0
     f, found, code = _source_check(L, S, e, src)  # of path -1 where nothing is attached: unused
-    code, change = _dest_check(L, np.where(has_att, code, OK), dst)
-    if np.count_nonzero(change):
-        ec, fc, att, message, dc = masked(change, e, f, has_att, body, dst)
-        F = at(S, ec, L.file_cols.take(fc, 0))  # the attachment's fields
-        content = np.where(att, F[:, _CONTENT], message)
-        prov = L.content_prov.take(message) | F[:, _PROV] * att
-        code[change] = _place(L, S, ec, dc, content, prov, RW_OWNED, _now(L, S, ec))
-    S[rows(S, e), L.RESULT] = code
+    code, change = _dest_check(L, where(has_att, code, OK), dst)
+    if col_any(change):
+        ec, fc, att, message, dc = col_where(change, e, f, has_att, body, dst)
+        content, prov = file_values(L, S, ec, fc, slice(_CONTENT, _PROV + 1))  # the attachment's
+        code = set_where(code, change, place(L, S, ec, dc, where(att, content, message),
+                                             lookup(L.content_prov, message) | prov * att, RW_OWNED, now(L, S, ec)))
+    col_put(S, L.RESULT, code, e)
 
 
 def op_encode(L, S, e, a):
-    src, dst, content = a[:, 0], a[:, 1], a[:, 2]
+    src, dst, content = args(S, a)
     f, found, code = _source_check(L, S, e, src)
     code, change = _dest_check(L, code, dst)
-    if np.count_nonzero(change):
-        ec, fc, dc, cc = masked(change, e, f, dst, content)
-        code[change] = _place(L, S, ec, dc, cc, at(S, ec, L.prov.take(fc)), RW_OWNED, _now(L, S, ec))
-    S[rows(S, e), L.RESULT] = code
+    if col_any(change):
+        ec, fc, dc, cc = col_where(change, e, f, dst, content)
+        prov = file_value(L, S, ec, L.prov, fc)
+        code = set_where(code, change, place(L, S, ec, dc, cc, prov, RW_OWNED, now(L, S, ec)))
+    col_put(S, L.RESULT, code, e)
 
 
 def op_split(L, S, e, a):
-    src, group, content = a[:, 0], a[:, 1], a[:, 2]
+    src, group, content = args(S, a)
     f, found, code = _source_check(L, S, e, src)
     groups = L.__dict__.get("split_groups", [])
     ok = code == OK
-    for g in sorted(set(group[ok].tolist())):  # loop over distinct split requests, not rows
+    asked = ([group] if ok else []) if len(S) == 1 else sorted(set(group[ok].tolist()))
+    for g in asked:  # loop over distinct split requests, not rows
         parts = groups[g]
         rows_g = ok & (group == g)
         access = set(L.path_access.take(parts).tolist())
         if A_READONLY in access or A_UNREACHABLE in access:
-            code[rows_g] = RO if A_READONLY in access else CONN
+            code = set_where(code, rows_g, RO if A_READONLY in access else CONN)
             continue
         if access != {A_WRITABLE}:
             continue  # a silent read-only target: "ok", nothing written
-        er, fr, cr = masked(rows_g, e, f, content)
-        prov, now, out = at(S, er, L.prov.take(fr)), _now(L, S, er), None
+        er, fr, cr = col_where(rows_g, e, f, content)
+        prov, t, out = file_value(L, S, er, L.prov, fr), now(L, S, er), None
         for p in parts.tolist():
-            res = _place(L, S, er, np.full(len(er), p), cr, prov, RW_OWNED, now)
-            out = res if out is None else np.where(out == OK, res, out)  # the first failure
-        code[rows_g] = out
-    S[rows(S, e), L.RESULT] = code
+            res = place(L, S, er, p, cr, prov, RW_OWNED, t)
+            out = res if out is None else where(out == OK, res, out)  # the first failure
+        code = set_where(code, rows_g, out)
+    col_put(S, L.RESULT, code, e)
 
 
 # -- arguments, resolvers, renderers --------------------------------------------------------------
