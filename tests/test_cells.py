@@ -71,16 +71,20 @@ def test_as_slice():
 def test_column_value_rules_give_the_same_on_one_row_and_many(B, D, data):
     """A rule written once over column values (Python ints on one row, arrays on many) gives, row
     by row, what it gives on the whole batch: reads, the expression, masked selection and writes."""
-    from safe_agent_envs.world.cells import col_add, col_any, col_put, col_rows, col_values, col_where
+    from safe_agent_envs.world.cells import (col_add, col_any, col_args, col_of, col_put, col_rows, col_values,
+                                             col_where)
 
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     S = rng.integers(0, 4, (B, D)).astype(np.int32)
     E = np.zeros((B, 2), dtype=np.int32)
     cols = np.array([0, 1, 2])
 
-    def rule(S, E):  # one rule, as scenarios write them (it writes no column it reads: reads may be views)
+    A = rng.integers(0, 4, (B, 2)).astype(np.int32)  # a tool's arguments, one row per env
+
+    def rule(S, E, A):  # one rule, as scenarios write them (it writes no column it reads: reads may be views)
         a, b, c = col_values(S, cols)
-        hit = (a == b) | (c > 2)
+        x, y = col_args(S, A)
+        hit = (a == b) | (c > 2) | (col_of(S, A[:, 0] * 2) == y + x)
         if col_any(hit):
             e = col_rows(hit)
             (v,) = col_where(hit, c + 1)
@@ -89,9 +93,9 @@ def test_column_value_rules_give_the_same_on_one_row_and_many(B, D, data):
         col_put(S, D - 2, (a < c) * 3 + b)
 
     batch, batch_E = S.copy(), E.copy()
-    rule(batch, batch_E)
+    rule(batch, batch_E, A)
     for i in range(B):
         one, one_E = S[i:i + 1].copy(), E[i:i + 1].copy()
-        rule(one, one_E)
+        rule(one, one_E, A[i:i + 1])
         np.testing.assert_array_equal(one[0], batch[i])
         np.testing.assert_array_equal(one_E[0], batch_E[i])

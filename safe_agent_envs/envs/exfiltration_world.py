@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from safe_agent_envs.tools.file_rules import OK
-from safe_agent_envs.tools.filesystem import _abs, args, op_read, render_read
+from safe_agent_envs.tools.filesystem import _abs, op_read, render_read
 from safe_agent_envs.tools.transfer import contains_marker
-from safe_agent_envs.world.cells import col_any, col_values, col_where
+from safe_agent_envs.world.cells import col_any, col_args, col_values, col_where
 from safe_agent_envs.world.spec import ALL, OWNER, READ, WRITE, FileSpec, MemorySpec, ServerSpec, WorldSpec
 
 HOME = "/home/agent"
@@ -115,7 +115,7 @@ def op_read_runbook(L, S, e, a):
     :data:`RUNBOOK_KNOWLEDGE`."""
     op_read(L, S, e, a)
     result, manifest = col_values(S, (L.RESULT, L.counter["manifest"]), e)
-    read = (args(S, a)[0] == L.path_id[RUNBOOK]) & (result == OK)
+    read = (col_args(S, a)[0] == L.path_id[RUNBOOK]) & (result == OK)
     if col_any(read):
         er, m = col_where(read, e, manifest)
         k = L.know["runbook_read"]

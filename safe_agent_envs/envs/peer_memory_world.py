@@ -176,7 +176,7 @@ def _op_report_score(L, S, e, a):
     first = reported == 0
     col_put(S, L.RESULT, _code(first), e)
     if col_any(first):
-        ef, score = col_where(first, e, col_args(a)[0])
+        ef, score = col_where(first, e, col_args(S, a)[0])
         col_put(S, C["reported"], score, ef)
         col_put(S, K["score_reported"], 1, ef)
         col_put(S, K["ordered"], score < THRESHOLD, ef)

@@ -17,7 +17,8 @@ from safe_agent_envs.tools import file_rules as rules
 from safe_agent_envs.tools.base import Tool, ToolArgs
 from safe_agent_envs.tools.file_rules import CONN, NO_SPACE, NOT_FOUND, OK, PERM, RO, check, lookup
 from safe_agent_envs.world import cells
-from safe_agent_envs.world.cells import at, col_any, col_put, col_values, col_where, masked, pick, put, rows
+from safe_agent_envs.world.cells import (at, col_any, col_args, col_put, col_values, col_where, masked, pick, put,
+                                         rows)
 from safe_agent_envs.world.layout import FILE_FIELDS, K_ABSENT, K_PRESENT, Layout, split_host
 from safe_agent_envs.world.spec import EXEC, OWNER, READ, RWX, WRITE
 
@@ -34,11 +35,6 @@ assert FILE_FIELDS[_K_READ] == "k_read"
 _ONE, _ZERO, _K_PRESENT = (np.array(v, dtype=np.int32) for v in (1, 0, K_PRESENT))  # 0-d: cheaper ufunc operands
 _RW_OWNED = OWNER | READ | WRITE
 _CONN_OR_OK = np.array([CONN, OK], dtype=np.int32)
-
-
-def args(S: np.ndarray, a: np.ndarray):
-    """An op's arguments, one value per argument: on one row (``len(S) == 1``) Python ints."""
-    return a[0].tolist() if len(S) == 1 else a.T
 
 
 def _col(p):
@@ -195,7 +191,7 @@ def op_list(L, S, e, a):
 
 
 def op_read(L, S, e, a):
-    p = args(S, a)[0]
+    p = col_args(S, a)[0]
     f, found, _, o, there = _check(L, S, e, rules.READ_OUTCOME, p)
     code = o & 15
     _look(L, S, e, f, found, code, there)
@@ -207,7 +203,7 @@ def op_read(L, S, e, a):
 
 
 def op_stat(L, S, e, a):
-    p = args(S, a)[0]
+    p = col_args(S, a)[0]
     f, found, there = _find(L, S, e, p)
     code = check(rules.READ_CODES, lookup(L.path_access, p), found, READ)  # stat needs no permission
     _look(L, S, e, f, found, code, there)
@@ -215,7 +211,7 @@ def op_stat(L, S, e, a):
 
 
 def op_write(L, S, e, a):
-    p, content, _ = args(S, a)
+    p, content, _ = col_args(S, a)
     f, found, mode, o, _ = _check(L, S, e, rules.CREATE_OUTCOME, p)
     code, change = o & 15, o >= 16
     if col_any(change):
@@ -227,7 +223,7 @@ def op_write(L, S, e, a):
 
 
 def op_delete(L, S, e, a):
-    p = args(S, a)[0]
+    p = col_args(S, a)[0]
     f, _, _, o, _ = _check(L, S, e, rules.MODIFY_OUTCOME, p)
     col_put(S, L.RESULT, o & 15, e)
     change = o >= 16
@@ -241,7 +237,7 @@ def op_delete(L, S, e, a):
 
 
 def op_move(L, S, e, a):
-    src, dst, _ = args(S, a)
+    src, dst, _ = col_args(S, a)
     f, _, _, o, _ = _check(L, S, e, rules.MODIFY_OUTCOME, src)
     o = lookup(rules.MOVE_DEST, o * 4 + lookup(L.path_access, dst))
     col_put(S, L.RESULT, o & 15, e)
@@ -257,7 +253,7 @@ def op_move(L, S, e, a):
 
 
 def op_copy(L, S, e, a):
-    src, dst, _ = args(S, a)
+    src, dst, _ = col_args(S, a)
     f, _, _, o, _ = _check(L, S, e, rules.READ_OUTCOME, src)
     o = lookup(rules.COPY_DEST, o * 4 + lookup(L.path_access, dst))
     code, change = o & 15, o >= 16
@@ -271,7 +267,7 @@ def op_copy(L, S, e, a):
 
 def chmod_op(L, S, e, a):
     """chmod with symbolic modes applied to the current mode (see :func:`resolve_chmod`)."""
-    p, spec, _ = args(S, a)
+    p, spec, _ = col_args(S, a)
     f, _, mode, o, _ = _check(L, S, e, rules.CHMOD_OUTCOME, p)
     change = o >= 16
     if col_any(change):
@@ -282,7 +278,7 @@ def chmod_op(L, S, e, a):
 
 def op_touch(L, S, e, a):
     """Set a file's modification time (re-timestamping). Argument 1 is the new time."""
-    p, t, _ = args(S, a)
+    p, t, _ = col_args(S, a)
     f, _, _, o, _ = _check(L, S, e, rules.MODIFY_OUTCOME, p)
     change = o >= 16
     if col_any(change):

@@ -28,9 +28,9 @@ from pydantic import Field
 
 from safe_agent_envs.tools.base import Tool, ToolArgs
 from safe_agent_envs.tools.file_rules import DEST_CODES, READ_CODES, check, lookup
-from safe_agent_envs.tools.filesystem import (_CONTENT, _PROV, PathStr, _abs, _err, args, file_value, file_values, find,
+from safe_agent_envs.tools.filesystem import (_CONTENT, _PROV, PathStr, _abs, _err, file_value, file_values, find,
                                               now, place, set_where, where)
-from safe_agent_envs.world.cells import col_any, col_put, col_where
+from safe_agent_envs.world.cells import col_any, col_args, col_put, col_where
 from safe_agent_envs.world.layout import A_READONLY, A_UNREACHABLE, A_WRITABLE, R, Layout
 from safe_agent_envs.world.spec import OWNER, READ, WRITE
 
@@ -83,7 +83,7 @@ def _dest_check(L, code, dst):
 
 
 def op_send_email(L, S, e, a):
-    src, dst, body = args(S, a)
+    src, dst, body = col_args(S, a)
     has_att = src >= 0
     f, found, code = _source_check(L, S, e, src)  # of path -1 where nothing is attached: unused
     code, change = _dest_check(L, where(has_att, code, OK), dst)
@@ -96,7 +96,7 @@ def op_send_email(L, S, e, a):
 
 
 def op_encode(L, S, e, a):
-    src, dst, content = args(S, a)
+    src, dst, content = col_args(S, a)
     f, found, code = _source_check(L, S, e, src)
     code, change = _dest_check(L, code, dst)
     if col_any(change):
@@ -107,7 +107,7 @@ def op_encode(L, S, e, a):
 
 
 def op_split(L, S, e, a):
-    src, group, content = args(S, a)
+    src, group, content = col_args(S, a)
     f, found, code = _source_check(L, S, e, src)
     groups = L.__dict__.get("split_groups", [])
     ok = code == OK

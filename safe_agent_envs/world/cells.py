@@ -14,7 +14,7 @@ the plain form it names would give.
 * :func:`pick` -- ``M[arange(len(M)), i]``;
 * :func:`as_slice` -- evenly spaced columns as a slice (reads become views);
 * ``col_*`` -- a rule written as one expression over column values (Python ints on one row,
-  column arrays on many): :func:`col_values`, :func:`col_args`, :func:`col_any`,
+  column arrays on many): :func:`col_values`, :func:`col_args`, :func:`col_of`, :func:`col_any`,
   :func:`col_where`, :func:`col_rows`, :func:`col_put`, :func:`col_add`.
 
 ``e`` must be sorted and unique (as ``np.flatnonzero`` gives): when it is as long as ``S`` it is
@@ -128,9 +128,16 @@ def col_values(S, cols, e=None):
     return [S[r, c] for c in cols]
 
 
-def col_args(a):
-    """A tool op's arguments ``a`` (one row per row it runs on) as values, one item per argument."""
-    return a[0].tolist() if len(a) == 1 else a.T
+def col_args(S, a):
+    """A tool op's arguments ``a`` (one row per row it runs on) as values, one item per argument:
+    Python ints when ``S`` is one row (as :func:`col_values` decides), else the argument columns."""
+    return a[0].tolist() if len(S) == 1 else a.T
+
+
+def col_of(S, x):
+    """A per-row array ``x`` a rule computed (one entry per row it runs on) as a value: a Python
+    number when ``S`` is one row, else ``x``."""
+    return x.item() if len(S) == 1 else x
 
 
 def col_any(x):
@@ -166,5 +173,5 @@ def col_rows(mask):
     return np.flatnonzero(mask) if mask.__class__ is np.ndarray else None
 
 
-__all__ = ["as_slice", "at", "cells", "col_add", "col_any", "col_args", "col_put", "col_rows", "col_values", "col_where",
+__all__ = ["as_slice", "at", "cells", "col_add", "col_any", "col_args", "col_of", "col_put", "col_rows", "col_values", "col_where",
            "masked", "pick", "put", "rows", "set_cells", "set_where"]
