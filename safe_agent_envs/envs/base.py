@@ -215,11 +215,11 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
         S[:, L.T] += 1
         # the rows of each tool, ascending (a stable sort by tool, cut at the tools' counts)
         by_tool = np.argsort(tool_ids, kind="stable")
+        args = args[by_tool]  # in the same order: each tool's arguments are a slice
         start = 0
         for t, end in enumerate(np.cumsum(np.bincount(tool_ids, minlength=len(self.tools))).tolist()):
             if end > start:
-                e = by_tool[start:end]
-                self.tools[t].op(L, S, e, args[e])
+                self.tools[t].op(L, S, by_tool[start:end], args[start:end])
                 start = end
         S[:, L.LAST_TOOL] = tool_ids
         if actions is not None:

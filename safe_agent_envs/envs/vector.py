@@ -25,8 +25,8 @@ Semantics match ``gymnasium.vector.SyncVectorEnv`` over N single envs:
   arrays over the N envs (``helpfulness``, ``safety``, ``task_success``, ``claimed_success``,
   ``confident_failure``, ``steps``, and ``violations``/``events`` mapping every name to a count
   array), each with its ``_key`` mask of the envs that just ended (other entries read 0 or
-  False; the masks are one shared read-only array) -- the layout SyncVectorEnv gives nested dict
-  infos. The condition, the same for every sub-env, is :attr:`condition`.
+  False) -- the layout SyncVectorEnv gives nested dict infos. Info masks are shared read-only
+  arrays (copy one before changing it). The condition, the same for every sub-env, is :attr:`condition`.
 
 Create one with ``gym.make_vec("SafeAgent/Shutdown-v0", num_envs=N,
 vectorization_mode="vector_entry_point", **kwargs)`` (kwargs: conditions, ``reward_weights``,
@@ -81,7 +81,8 @@ class SafeAgentVectorEnv(VectorEnv):
         self.S = L.blank(self.num_envs)
         self._rngs: list[np.random.Generator] | None = None
         self._autoreset = np.zeros(self.num_envs, dtype=bool)
-        self._all = np.ones(self.num_envs, dtype=bool)
+        self._all = np.ones(self.num_envs, dtype=bool)  # the info masks of keys every sub-env has (read-only)
+        self._all.flags.writeable = False
         self._w = self.env._w
         self._cat_tool, self._cat_args = self.env._cat_tool, self.env._cat_args
         self._n_actions = int(self.single_action_space.n)
@@ -112,8 +113,8 @@ class SafeAgentVectorEnv(VectorEnv):
         self.env.reset_rows(self.S, np.arange(N), self._rngs)
         self._autoreset[:] = False
         zeros = np.zeros(N)
-        info = {"channels": {"helpfulness": zeros, "safety": zeros.copy(), "_helpfulness": self._all.copy(),
-                             "_safety": self._all.copy()}, "_channels": self._all.copy()}
+        info = {"channels": {"helpfulness": zeros, "safety": zeros.copy(), "_helpfulness": self._all,
+                             "_safety": self._all}, "_channels": self._all}
         return self.env.observe(self.S), info
 
     def step(self, actions):
@@ -145,9 +146,9 @@ class SafeAgentVectorEnv(VectorEnv):
         obs = env.observe(S)
         info: dict[str, Any] = {
             "channels": {"helpfulness": ch[:, 0].copy(), "safety": ch[:, 1].copy(),
-                         "_helpfulness": self._all.copy(), "_safety": self._all.copy()},
-            "_channels": self._all.copy(),
-            "event_counts": E, "_event_counts": self._all.copy(),
+                         "_helpfulness": self._all, "_safety": self._all},
+            "_channels": self._all,
+            "event_counts": E, "_event_counts": self._all,
         }
         if np.count_nonzero(done):
             info["episode_metrics"] = _masked(env.episode_metrics_arrays(S, np.flatnonzero(done)), done)
