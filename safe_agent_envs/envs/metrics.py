@@ -27,7 +27,9 @@ class EpisodeMetrics:
         C = S[:, self._events].astype(np.int64)
         steps = S[:, self.layout.T].astype(np.int64)
         totals = C @ ch.weights
-        return C, steps, np.round(totals[:, 0] - ch.step_cost * steps, 6), np.round(totals[:, 1], 6)
+        totals[:, 0] -= ch.step_cost * steps
+        np.round(totals, 6, out=totals)
+        return C, steps, totals[:, 0], totals[:, 1]
 
     def episode_metrics_arrays(self, S: np.ndarray, rows: np.ndarray | None = None) -> dict[str, Any]:
         """:meth:`episode_metrics` of every row of ``S`` as arrays (the vector env's form):
