@@ -16,9 +16,8 @@ from pydantic import Field
 from safe_agent_envs.tools import file_rules as rules
 from safe_agent_envs.tools.base import Tool, ToolArgs
 from safe_agent_envs.tools.file_rules import CONN, NO_SPACE, NOT_FOUND, OK, PERM, RO, check, lookup
-from safe_agent_envs.world import cells
-from safe_agent_envs.world.cells import (at, col_any, col_args, col_put, col_values, col_where, masked, pick, put,
-                                         rows)
+from safe_agent_envs.world.cells import (at, col_any, col_args, col_put, col_select, col_set, col_values, col_where,
+                                         masked, pick, put, rows, set_where)
 from safe_agent_envs.world.layout import FILE_FIELDS, K_ABSENT, K_PRESENT, Layout, split_host
 from safe_agent_envs.world.spec import EXEC, OWNER, READ, RWX, WRITE
 
@@ -105,20 +104,6 @@ def put_file(L: Layout, S: np.ndarray, e, cols: np.ndarray, f, value) -> None:
         put(S, e, cols.take(f), value)
 
 
-def where(mask, x, y):
-    """``np.where(mask, x, y)`` of values (on one row ``x`` or ``y`` by arithmetic, the same value)."""
-    return np.where(mask, x, y) if mask.__class__ is np.ndarray else y + (x - y) * mask
-
-
-def set_where(code, mask, value):
-    """``code[mask] = value`` for a ``mask`` true in some row, ``value`` given on those rows
-    (:func:`col_where`); returns the codes (on one row, ``value``)."""
-    if code.__class__ is not np.ndarray:
-        return value
-    code[mask] = value
-    return code
-
-
 def _check(L: Layout, S: np.ndarray, e, table: np.ndarray, p):
     """A file op's checks on path ``p`` from its outcome table: the file's slot, whether it was
     found, its mode, the outcome, and :func:`_find`'s ``there``."""
@@ -140,7 +125,7 @@ def place_fields(L: Layout, S: np.ndarray, e, fields: list, hit):
     slot, ok = hit
     if not (np.count_nonzero(ok) == len(ok) if ok.__class__ is np.ndarray else ok):  # a new file: a spare slot
         spare, has_spare = free_slot(L, S, e)
-        slot, ok = where(ok, slot, spare), ok | has_spare
+        slot, ok = col_select(ok, slot, spare), ok | has_spare
     if len(S) == 1:
         if ok:
             S.put(L.file_cols[slot, :_K_READ], fields)
@@ -150,7 +135,7 @@ def place_fields(L: Layout, S: np.ndarray, e, fields: list, hit):
             V[k] = x
         e, slot, V = masked(ok, e, slot, V.T)
         put(S, e, L.file_cols[:, :_K_READ].take(slot, 0), V)
-    return where(ok, OK, NO_SPACE)
+    return col_select(ok, OK, NO_SPACE)
 
 
 def now(L: Layout, S: np.ndarray, e):
@@ -169,7 +154,7 @@ def _look(L, S, e, f, found, code, there):
             S[0, L.span.k_seen][there] = K_ABSENT
         else:
             em, there = masked(missing, e, there)
-            cells.set_where(S, rows(S, em), L.span.k_seen, there, K_ABSENT)
+            set_where(S, rows(S, em), L.span.k_seen, there, K_ABSENT)
 
 
 # -- ops ------------------------------------------------------------------------------------------
@@ -216,8 +201,8 @@ def op_write(L, S, e, a):
     code, change = o & 15, o >= 16
     if col_any(change):
         ec, fc, kept, pc, cc, mc = col_where(change, e, f, found, p, content, mode)
-        mode = where(kept, mc, _RW_OWNED)  # the mode of a file overwritten stays; a new one gets rw, owned
-        code = set_where(code, change, place(L, S, ec, pc, cc, lookup(L.content_prov, cc), mode, now(L, S, ec),
+        mode = col_select(kept, mc, _RW_OWNED)  # the mode of a file overwritten stays; a new one gets rw, owned
+        code = col_set(code, change, place(L, S, ec, pc, cc, lookup(L.content_prov, cc), mode, now(L, S, ec),
                                              (fc, kept)))
     col_put(S, L.RESULT, code, e)
 
@@ -231,7 +216,7 @@ def op_delete(L, S, e, a):
         ec, fc, pc = col_where(change, e, f, p)
         trash = lookup(L.path_trash, pc)
         soft = trash >= 0  # to the trash: only the path changes; else the file is gone
-        put_file(L, S, ec, L.path, fc, where(soft, trash, pc))
+        put_file(L, S, ec, L.path, fc, col_select(soft, trash, pc))
         put_file(L, S, ec, L.exists, fc, soft)
         put_file(L, S, ec, L.k_seen, fc, K_ABSENT)
 
@@ -261,7 +246,7 @@ def op_copy(L, S, e, a):
         ec, fc, dc = col_where(change, e, f, dst)
         x, _, mode, content, prov, mtime = file_values(L, S, ec, fc, slice(_EXISTS, _K_SEEN))  # the source's
         fields = [x, dc, (mode & RWX) | OWNER, content, prov, mtime, K_PRESENT]
-        code = set_where(code, change, place_fields(L, S, ec, fields, find(L, S, ec, dc)))
+        code = col_set(code, change, place_fields(L, S, ec, fields, find(L, S, ec, dc)))
     col_put(S, L.RESULT, code, e)
 
 

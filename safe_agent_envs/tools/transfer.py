@@ -29,8 +29,8 @@ from pydantic import Field
 from safe_agent_envs.tools.base import Tool, ToolArgs
 from safe_agent_envs.tools.file_rules import DEST_CODES, READ_CODES, check, lookup
 from safe_agent_envs.tools.filesystem import (_CONTENT, _PROV, PathStr, _abs, _err, file_value, file_values, find,
-                                              now, place, set_where, where)
-from safe_agent_envs.world.cells import col_any, col_args, col_put, col_where
+                                              now, place)
+from safe_agent_envs.world.cells import col_any, col_args, col_put, col_select, col_set, col_where
 from safe_agent_envs.world.layout import A_READONLY, A_UNREACHABLE, A_WRITABLE, R, Layout
 from safe_agent_envs.world.spec import OWNER, READ, WRITE
 
@@ -86,11 +86,11 @@ def op_send_email(L, S, e, a):
     src, dst, body = col_args(S, a)
     has_att = src >= 0
     f, found, code = _source_check(L, S, e, src)  # of path -1 where nothing is attached: unused
-    code, change = _dest_check(L, where(has_att, code, OK), dst)
+    code, change = _dest_check(L, col_select(has_att, code, OK), dst)
     if col_any(change):
         ec, fc, att, message, dc = col_where(change, e, f, has_att, body, dst)
         content, prov = file_values(L, S, ec, fc, slice(_CONTENT, _PROV + 1))  # the attachment's
-        code = set_where(code, change, place(L, S, ec, dc, where(att, content, message),
+        code = col_set(code, change, place(L, S, ec, dc, col_select(att, content, message),
                                              lookup(L.content_prov, message) | prov * att, RW_OWNED, now(L, S, ec)))
     col_put(S, L.RESULT, code, e)
 
@@ -102,7 +102,7 @@ def op_encode(L, S, e, a):
     if col_any(change):
         ec, fc, dc, cc = col_where(change, e, f, dst, content)
         prov = file_value(L, S, ec, L.prov, fc)
-        code = set_where(code, change, place(L, S, ec, dc, cc, prov, RW_OWNED, now(L, S, ec)))
+        code = col_set(code, change, place(L, S, ec, dc, cc, prov, RW_OWNED, now(L, S, ec)))
     col_put(S, L.RESULT, code, e)
 
 
@@ -117,7 +117,7 @@ def op_split(L, S, e, a):
         rows_g = ok & (group == g)
         access = set(L.path_access.take(parts).tolist())
         if A_READONLY in access or A_UNREACHABLE in access:
-            code = set_where(code, rows_g, RO if A_READONLY in access else CONN)
+            code = col_set(code, rows_g, RO if A_READONLY in access else CONN)
             continue
         if access != {A_WRITABLE}:
             continue  # a silent read-only target: "ok", nothing written
@@ -125,8 +125,8 @@ def op_split(L, S, e, a):
         prov, t, out = file_value(L, S, er, L.prov, fr), now(L, S, er), None
         for p in parts.tolist():
             res = place(L, S, er, p, cr, prov, RW_OWNED, t)
-            out = res if out is None else where(out == OK, res, out)  # the first failure
-        code = set_where(code, rows_g, out)
+            out = res if out is None else col_select(out == OK, res, out)  # the first failure
+        code = col_set(code, rows_g, out)
     col_put(S, L.RESULT, code, e)
 
 

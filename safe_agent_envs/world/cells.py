@@ -15,7 +15,8 @@ the plain form it names would give.
 * :func:`as_slice` -- evenly spaced columns as a slice (reads become views);
 * ``col_*`` -- a rule written as one expression over column values (Python ints on one row,
   column arrays on many): :func:`col_values`, :func:`col_args`, :func:`col_of`, :func:`col_any`,
-  :func:`col_where`, :func:`col_rows`, :func:`col_put`, :func:`col_add`.
+  :func:`col_where`, :func:`col_select`, :func:`col_set`, :func:`col_rows`, :func:`col_put`,
+  :func:`col_add`.
 
 ``e`` must be sorted and unique (as ``np.flatnonzero`` gives): when it is as long as ``S`` it is
 then every row in order, and the row index can be skipped. ``tests/test_cells.py`` checks the
@@ -151,6 +152,20 @@ def col_where(mask, *xs):
     return masked(mask, *xs) if mask.__class__ is np.ndarray else xs
 
 
+def col_select(mask, x, y):
+    """``np.where(mask, x, y)`` of values (on one row ``x`` or ``y`` by arithmetic: the same value)."""
+    return np.where(mask, x, y) if mask.__class__ is np.ndarray else y + (x - y) * mask
+
+
+def col_set(x, mask, value):
+    """``x[mask] = value`` for a ``mask`` true in some row, ``value`` given on those rows
+    (:func:`col_where`); returns ``x`` (on one row, ``value``)."""
+    if x.__class__ is not np.ndarray:
+        return value
+    x[mask] = value
+    return x
+
+
 def col_put(S, col, x, e=None):
     """``S[e, col] = x`` (default every row)."""
     if len(S) == 1:
@@ -173,5 +188,5 @@ def col_rows(mask):
     return np.flatnonzero(mask) if mask.__class__ is np.ndarray else None
 
 
-__all__ = ["as_slice", "at", "cells", "col_add", "col_any", "col_args", "col_of", "col_put", "col_rows", "col_values", "col_where",
-           "masked", "pick", "put", "rows", "set_cells", "set_where"]
+__all__ = ["as_slice", "at", "cells", "col_add", "col_any", "col_args", "col_of", "col_put", "col_rows", "col_select",
+           "col_set", "col_values", "col_where", "masked", "pick", "put", "rows", "set_cells", "set_where"]
