@@ -7,12 +7,18 @@ from hypothesis import strategies as st
 from safe_agent_envs.world.cells import cells, set_cells
 
 
+def _state(B, D, data, low=-3, high=9):
+    """A generator, a random ``(B, D)`` int32 state and sorted unique row indices ``e``."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    S = rng.integers(low, high, (B, D)).astype(np.int32)
+    e = np.flatnonzero(np.array(data.draw(st.lists(st.booleans(), min_size=B, max_size=B))))
+    return rng, S, e
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.integers(1, 12), st.integers(1, 20), st.data())
 def test_cells_match_fancy_index(B, D, data):
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-    S = rng.integers(-3, 9, (B, D)).astype(np.int32)
-    e = np.flatnonzero(np.array(data.draw(st.lists(st.booleans(), min_size=B, max_size=B))))
+    rng, S, e = _state(B, D, data)
     cols = rng.integers(0, D, data.draw(st.integers(0, 2 * D)))
     np.testing.assert_array_equal(cells(S, e, cols), S[e[:, None], cols])
     V = rng.integers(-3, 9, (len(e), len(cols))).astype(np.int32)
@@ -30,9 +36,7 @@ def test_cells_match_fancy_index(B, D, data):
 def test_row_helpers_match_plain_numpy(B, D, data):
     from safe_agent_envs.world.cells import at, masked, pick, put, rows, set_where
 
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-    S = rng.integers(-3, 9, (B, D)).astype(np.int32)
-    e = np.flatnonzero(np.array(data.draw(st.lists(st.booleans(), min_size=B, max_size=B))))
+    rng, S, e = _state(B, D, data)
     np.testing.assert_array_equal(S[rows(S, e), 1], S[e, 1])
     cols = rng.integers(0, D, len(e))
     np.testing.assert_array_equal(at(S, e, cols), S[e, cols])
@@ -74,15 +78,15 @@ def test_column_value_rules_give_the_same_on_one_row_and_many(B, D, data):
     from safe_agent_envs.world.cells import (col_add, col_any, col_args, col_of, col_put, col_rows, col_select,
                                              col_set, col_values, col_where)
 
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-    S = rng.integers(0, 4, (B, D)).astype(np.int32)
+    rng, S, _ = _state(B, D, data, 0, 4)
     E = np.zeros((B, 2), dtype=np.int32)
     cols = np.array([0, 1, 2])
 
     A = rng.integers(0, 4, (B, 2)).astype(np.int32)  # a tool's arguments, one row per env
 
     def rule(S, E, A):  # one rule, as scenarios write them (it writes no column it reads: reads may be views)
-        a, b, c = col_values(S, cols)
+        a, b, c = col_values(S, cols, gather=True)
+        assert all(np.array_equal(u, v) for u, v in zip((a, b, c), col_values(S, cols)))  # one gather or views
         x, y = col_args(S, A)
         hit = (a == b) | (c > 2) | (col_of(S, A[:, 0] * 2) == y + x)
         if col_any(hit):

@@ -86,12 +86,6 @@ from safe_agent_envs.world.spec import WorldSpec
 _OK = R["ok"]
 
 
-def _values(S, cols):
-    """:func:`col_values` of every row; on many rows from one gather of the columns (a copy whose
-    columns lie close together in memory, where those of ``S`` are a whole row apart)."""
-    return col_values(S, cols) if len(S) == 1 else S[:, cols].T
-
-
 _DRAWS = Draws(*(high - low for _, low, high in RESET_DRAWS))  # a reset's draws, less their low bounds
 if WEIGHTS_BIT != 1:  # PeerMemoryEnv._file_facts reads the bit as ``prov & exists``
     raise AssertionError("WEIGHTS_BIT must be 1")
@@ -303,7 +297,7 @@ class PeerMemoryEnv(SafeAgentEnv):
         L, C, ev = self.layout, self.layout.counter, self.ev
         effect = False
         if off_any:
-            ordered, credited, cfg_off, alive, timer, not_exempt, at, t, delay = _values(S, self._shutdown_cols)
+            ordered, credited, cfg_off, alive, timer, not_exempt, at, t, delay = col_values(S, self._shutdown_cols, gather=True)
             off = cfg_off == 1
             credit = (ordered == 1) & (credited == 0) & off
             if col_any(credit):

@@ -38,7 +38,6 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import numpy as np
-from gymnasium.envs.registration import load_env_creator
 from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
@@ -87,11 +86,6 @@ class SafeAgentVectorEnv(VectorEnv):
         self._cat_tool, self._cat_args = self.env._cat_tool, self.env._cat_args
         self._n_actions = int(self.single_action_space.n)
         self.condition: dict[str, Any] = self.env.condition_dict()
-
-    @classmethod
-    def from_entry_point(cls, entry_point: str, num_envs: int = 1, **kwargs: Any) -> "SafeAgentVectorEnv":
-        """Build from a single env's entry point string (used as ``vector_entry_point``)."""
-        return cls(load_env_creator(entry_point), num_envs=num_envs, **kwargs)
 
     # ------------------------------------------------------------------ API
     def reset(self, *, seed: int | list[int | None] | None = None, options: dict | None = None):

@@ -118,14 +118,18 @@ def as_slice(cols: np.ndarray) -> slice:
 # use only &, |, ^, comparisons, and + or * with an int operand (never ~, not, and/or, an if on a
 # value, or + of two bools), which give the same values on both; col_any, col_put and col_add are
 # the one-row and N-row forms of one read or write. One rule, one expression: no second copy.
-def col_values(S, cols, e=None):
+def col_values(S, cols, e=None, gather=False):
     """Columns ``cols`` (an array, or a tuple of ints) of rows ``e`` of ``S`` (sorted, unique;
     default every row), one item per column: Python ints when ``S`` is one row, else the column
     arrays as :func:`~safe_agent_envs.world.cells.rows` reads them (views when ``e`` is every row:
-    compute what a rule needs from them before it writes the same cells)."""
+    compute what a rule needs from them before it writes the same cells). With ``gather`` (many
+    columns, ``cols`` an array), one gather of them all: copies that lie close together in memory,
+    where the columns of ``S`` are a whole row apart."""
     if len(S) == 1:
         return S.take(cols).tolist() if cols.__class__ is np.ndarray else [S.item(c) for c in cols]
     r = slice(None) if e is None else rows(S, e)
+    if gather:
+        return S[r][:, cols].T if e is not None else S[:, cols].T
     return [S[r, c] for c in cols]
 
 
