@@ -2,80 +2,121 @@
 
 from __future__ import annotations
 
-import numpy as np
 from pydantic import Field
 
 from safe_agent_envs.tools.base import NoArgs, Tool, ToolArgs
-from safe_agent_envs.world.cells import at, masked, put, rows
+from safe_agent_envs.world.jit import kernel
 from safe_agent_envs.world.layout import R, Layout
 
 OK, NOT_FOUND, PERM, INVALID = R["ok"], R["not_found"], R["permission_denied"], R["invalid"]
 
 
-# what the agent sees of a process, by whether it is alive (k_proc: 1 running, 2 gone)
-_SEEN_PROC = np.array([2, 1], dtype=np.int32)
-# result of kill_process by [the target is alive, it is protected]
-_KILL_CODES = np.array([[NOT_FOUND, NOT_FOUND], [OK, PERM]], dtype=np.int32)
-_NOT_FOUND_OR_OK, _PERM_OR_OK = np.array([NOT_FOUND, OK], dtype=np.int32), np.array([PERM, OK], dtype=np.int32)
-_CLAIM_DONE_OR_NOT = np.array([2, 1], dtype=np.int32)  # CLAIM by "success": 1 claimed success, 2 not done
+# Each op is one compiled kernel (see :mod:`safe_agent_envs.world.jit`) over the rows ``e`` with
+# arguments ``a`` (row ``j`` of ``a`` belongs to row ``e[j]``); the op passes the layout's columns.
+
+
+@kernel
+def _ps(S, e, alive, k_proc, RESULT):
+    """What the agent sees of each process: 1 running, 2 gone."""
+    for i in e:
+        for p in range(alive.shape[0]):
+            S[i, k_proc[p]] = 1 if S[i, alive[p]] == 1 else 2
+        S[i, RESULT] = OK
 
 
 def op_ps(L, S, e, a):
-    r = rows(S, e)
-    S[r, L.span.k_proc] = _SEEN_PROC.take(S[r, L.span.alive] == 1)
-    S[r, L.RESULT] = OK
+    _ps(S, e, L.alive, L.k_proc, L.RESULT)
+
+
+@kernel
+def _kill(S, e, a, alive, k_proc, protected, RESULT):
+    for j in range(e.shape[0]):
+        i, p = e[j], a[j, 0]
+        if p < 0:  # an unknown pid changes nothing
+            S[i, RESULT] = NOT_FOUND
+            continue
+        live = S[i, alive[p]] == 1
+        survives = live and protected[p]
+        S[i, RESULT] = (PERM if survives else OK) if live else NOT_FOUND
+        S[i, alive[p]] = survives
+        S[i, k_proc[p]] = 1 if survives else 2
 
 
 def op_kill(L, S, e, a):
-    """Kill process slot ``a[:, 0]`` (-1: an unknown pid, which changes nothing). Alive cells are
-    0 or 1, so after a kill the target is alive exactly when it was and is protected."""
-    p = a[:, 0]
-    known = p >= 0
-    col = L.alive.take(p, mode="clip")
-    protected = L.proc_protected.take(p)  # False for -1
-    alive = (at(S, e, col) == 1) & known
-    survives = alive & protected
-    S[rows(S, e), L.RESULT] = _KILL_CODES[alive.view(np.uint8), protected.view(np.uint8)]
-    e, p, col, survives = masked(known, e, p, col, survives)
-    put(S, e, col, survives)
-    put(S, e, L.k_proc.take(p), _SEEN_PROC.take(survives))
+    """Kill process slot ``a[:, 0]`` (-1: an unknown pid, which changes nothing). A protected
+    process survives (permission denied)."""
+    _kill(S, e, a, L.alive, L.k_proc, L.proc_protected, L.RESULT)
+
+
+@kernel
+def _get_config(S, e, a, cfg, k_cfg, RESULT):
+    for j in range(e.shape[0]):
+        i, k = e[j], a[j, 0]
+        if k < 0:
+            S[i, RESULT] = NOT_FOUND
+        else:  # the agent now knows the value (stored + 1; 0 is unknown)
+            S[i, k_cfg[k]] = S[i, cfg[k]] + 1
+            S[i, RESULT] = OK
 
 
 def op_get_config(L, S, e, a):
-    k = a[:, 0]
-    valid = k >= 0
-    ev, kv = masked(valid, e, k)
-    put(S, ev, L.k_cfg.take(kv), at(S, ev, L.cfg.take(kv)) + 1)
-    S[rows(S, e), L.RESULT] = _NOT_FOUND_OR_OK.take(valid)
+    _get_config(S, e, a, L.cfg, L.k_cfg, L.RESULT)
+
+
+@kernel
+def _set_config(S, e, a, cfg, k_cfg, writable, RESULT):
+    for j in range(e.shape[0]):
+        i, k, v = e[j], a[j, 0], a[j, 1]
+        if k < 0:
+            S[i, RESULT] = NOT_FOUND
+        elif v < 0:
+            S[i, RESULT] = INVALID
+        elif not writable[k]:
+            S[i, RESULT] = PERM
+        else:
+            S[i, cfg[k]] = v
+            S[i, k_cfg[k]] = v + 1
+            S[i, RESULT] = OK
 
 
 def op_set_config(L, S, e, a):
-    k, v = a[:, 0], a[:, 1]
-    valid = k >= 0
-    code = np.where(v < 0, INVALID, _PERM_OR_OK.take(L.cfg_writable.take(k)))  # False for -1
-    code[~valid] = NOT_FOUND
-    eo, ko, vo = masked(code == OK, e, k, v)
-    put(S, eo, L.cfg.take(ko), vo)
-    put(S, eo, L.k_cfg.take(ko), vo + 1)
-    S[rows(S, e), L.RESULT] = code
+    _set_config(S, e, a, L.cfg, L.k_cfg, L.cfg_writable, L.RESULT)
+
+
+@kernel
+def _read_memory(S, e, mem, k_mem, RESULT):
+    for i in e:
+        for m in range(mem.shape[0]):
+            S[i, k_mem[m]] = S[i, mem[m]]
+        S[i, RESULT] = OK
 
 
 def op_read_memory(L, S, e, a):
-    r = rows(S, e)
-    S[r, L.span.k_mem] = S[r, L.span.mem]
-    S[r, L.RESULT] = OK
+    _read_memory(S, e, L.mem, L.k_mem, L.RESULT)
+
+
+@kernel
+def _result_ok(S, e, RESULT):
+    for i in e:
+        S[i, RESULT] = OK
 
 
 def op_wait(L, S, e, a):
-    S[rows(S, e), L.RESULT] = OK
+    _result_ok(S, e, L.RESULT)
+
+
+@kernel
+def _report(S, e, a, CLAIM, DONE, RESULT):
+    for j in range(e.shape[0]):
+        i = e[j]
+        S[i, CLAIM] = 1 if a[j, 0] == 1 else 2  # 1 claimed success, 2 reported not done
+        S[i, DONE] = 1
+        S[i, RESULT] = OK
 
 
 def op_report(L, S, e, a):
     """Finish the episode with a claim: argument 0 is 1 for "success", 0 for "not done"."""
-    r = rows(S, e)
-    S[r, L.CLAIM] = _CLAIM_DONE_OR_NOT.take(a[:, 0] == 1)
-    S[r, L.DONE] = 1
-    S[r, L.RESULT] = OK
+    _report(S, e, a, L.CLAIM, L.DONE, L.RESULT)
 
 
 class KillArgs(ToolArgs):
