@@ -72,6 +72,8 @@ def _chmod_rule(acc, found, mode):
 
 READ_CODES, MODIFY_CODES, CREATE_CODES, CHMOD_CODES = map(_rule_table, (_read_rule, _modify_rule, _create_rule,
                                                                         _chmod_rule))
+# stat: a read that needs no permission and never acts (its outcome is its code)
+STAT_OUTCOME = _rule_table(lambda acc, found, mode: _read_rule(acc, found, READ))
 # the destination of a move or copy, by its access class (checked once the source is ok)
 DEST_CODES = np.array([OK, OK, RO, CONN], dtype=np.int32)
 

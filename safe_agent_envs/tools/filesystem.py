@@ -13,11 +13,13 @@ import posixpath
 import numpy as np
 from pydantic import Field
 
+from safe_agent_envs.tools import file_kernels as fk
 from safe_agent_envs.tools import file_rules as rules
 from safe_agent_envs.tools.base import Tool, ToolArgs
 from safe_agent_envs.tools.file_rules import CONN, NO_SPACE, NOT_FOUND, OK, PERM, RO, check, lookup
 from safe_agent_envs.world.cells import (at, col_any, col_args, col_put, col_select, col_set, col_values, col_where,
                                          masked, pick, put, rows, set_where)
+from safe_agent_envs.world.jit import kernel
 from safe_agent_envs.world.layout import FILE_FIELDS, K_ABSENT, K_PRESENT, Layout, split_host
 from safe_agent_envs.world.spec import EXEC, OWNER, READ, RWX, WRITE
 
@@ -175,24 +177,26 @@ def op_list(L, S, e, a):
             S[r, L.span.k_seen] = seen
 
 
+@kernel
+def _read(S, e, a, fc, access, table, RESULT):
+    """read_file (``table``: READ_OUTCOME; the agent has read the file) and stat (``table``:
+    STAT_OUTCOME; the answer needs no permission)."""
+    for j in range(e.shape[0]):
+        i, p = e[j], a[j, 0]
+        f = fk.find_file(S, i, fc, p)
+        o = fk.outcome(table, access[p], f, S[i, fc[f, fk.MODE]] if f >= 0 else 0)
+        fk.look(S, i, fc, p, f, o & 15)
+        if o >= 16:
+            S[i, fc[f, fk.K_READ]] = 1
+        S[i, RESULT] = o & 15
+
+
 def op_read(L, S, e, a):
-    p = col_args(S, a)[0]
-    f, found, _, o, there = _check(L, S, e, rules.READ_OUTCOME, p)
-    code = o & 15
-    _look(L, S, e, f, found, code, there)
-    ok = o >= 16
-    if col_any(ok):
-        eo, fo = col_where(ok, e, f)
-        put_file(L, S, eo, L.k_read, fo, 1)
-    col_put(S, L.RESULT, code, e)
+    _read(S, e, a, L.file_cols, L.path_access, rules.READ_OUTCOME, L.RESULT)
 
 
 def op_stat(L, S, e, a):
-    p = col_args(S, a)[0]
-    f, found, there = _find(L, S, e, p)
-    code = check(rules.READ_CODES, lookup(L.path_access, p), found, READ)  # stat needs no permission
-    _look(L, S, e, f, found, code, there)
-    col_put(S, L.RESULT, code, e)
+    _read(S, e, a, L.file_cols, L.path_access, rules.STAT_OUTCOME, L.RESULT)
 
 
 def op_write(L, S, e, a):
