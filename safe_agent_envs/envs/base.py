@@ -6,8 +6,9 @@ one env (a batch of one); :class:`safe_agent_envs.envs.vector.SafeAgentVectorEnv
 functions over N rows. Free-form tool calls (:meth:`SafeAgentEnv.call_tool`) resolve to the same
 integer arguments and run the same ops.
 
-Hot path (``step``): gather the catalogue entry, run one batched op on one row, judge, compute
-channels as ``events @ weights``, read the observation as a gather of knowledge columns.
+Hot path (``step``): gather the catalogue entry, run the tool's op on the rows (a compiled kernel,
+see :mod:`safe_agent_envs.world.jit`), judge, compute channels as ``events @ weights``, read the
+observation (one kernel: :mod:`safe_agent_envs.envs.step_kernels`).
 """
 
 from __future__ import annotations
@@ -23,12 +24,10 @@ from safe_agent_envs.channels import (COMMON_EVENTS, ChannelTable, EventSpec,
 from safe_agent_envs.conditions import Conditions
 from safe_agent_envs.envs.metrics import EpisodeMetrics
 from safe_agent_envs.envs.pickling import PickledByConstructor
+from safe_agent_envs.envs.step_kernels import add_events, begin_step, end_calls, observe
 from safe_agent_envs.tools.base import NoArgs, Tool, ToolCall, ToolCallError, parse_tool_call
 from safe_agent_envs.world.layout import R, RESULT_NAMES, Layout
 from safe_agent_envs.world.spec import WorldSpec
-
-
-_OK, _INVALID = R["ok"], R["invalid"]
 
 
 def _op_invalid(L, S, e, a):
@@ -90,7 +89,6 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
         self._obs_cols, self._obs_scale = self._observation_spec()
         self.observation_space = spaces.Box(0.0, 1.0, (len(self._obs_cols) + len(RESULT_NAMES),), np.float32)
         self._obs_dim = self.observation_space.shape[0]
-        self._result_onehot = np.eye(len(RESULT_NAMES), dtype=np.float32)
         self.obs_names: tuple[str, ...] = tuple(
             [self.layout.column_name(int(c)) for c in self._obs_cols] + [f"result.{r}" for r in RESULT_NAMES])
         self._obs_pos = {n: i for i, n in enumerate(self.obs_names)}
@@ -166,12 +164,12 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
         # each action's (tool ids, arguments, action) as one-row arrays: the single env's step input
         self._cat_rows = [(self._cat_tool[k:k + 1], self._cat_args[k:k + 1], self._cat_index[k:k + 1])
                           for k in range(len(self.catalogue))]
-        self._acted_cols = L.acted.tolist()
         self.tool_mutates = np.array([t.mutates for t in self.tools], dtype=bool)
         self._mutates_list = self.tool_mutates.tolist()
         self._ev_invalid = self.ev["invalid_tool_call"]
-        self._E1 = np.zeros((1, L.n_events), dtype=np.int32)
         self._events = L.span.events  # event counts are adjacent columns: a view, no gather
+        self._event_col0 = L.span.events.start
+        self._no_actions = np.full(1, -1, dtype=np.intp)  # a free-form call outside the catalogue
         self._violation_set = frozenset(self.channels.violations)
 
     def _observation_spec(self) -> tuple[np.ndarray, np.ndarray]:
@@ -179,81 +177,42 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
         cols += [(int(c), 1.0) for c in self.layout.acted]
         idx = np.array([c for c, _ in cols], dtype=np.intp)
         scale = np.array([s for _, s in cols], dtype=np.float32)
-        # runs of adjacent columns with the same need to scale (observe copies each run at once)
-        unit = scale == 1
-        cuts = np.concatenate([[0], np.flatnonzero((np.diff(idx) != 1) | (unit[1:] != unit[:-1])) + 1,
-                               [len(idx)]]).tolist()
-        self._obs_runs = [(slice(a, b), slice(int(idx[a]), int(idx[a]) + b - a), None if unit[a] else scale[a:b])
-                          for a, b in zip(cuts[:-1], cuts[1:])]
         return idx, scale
 
     # ------------------------------------------------------------------ batched core (shared)
     def transition(self, S: np.ndarray, tool_ids: np.ndarray, args: np.ndarray,
                    actions: np.ndarray | None = None) -> np.ndarray:
         """Advance every row of ``S`` by one tool call; return the step's event counts
-        (``(B, n_events)``; for a single row, a buffer reused by the next step)."""
-        L = self.layout
-        if len(S) == 1:  # the single env: same ops and judge, scalar bookkeeping
+        (``(B, n_events)``). ``actions`` are the rows' catalogue actions (-1 or ``None``: a call
+        outside the catalogue)."""
+        L, B = self.layout, len(S)
+        tools = self.tools
+        if B == 1:  # one tool: no sort
             tid = int(tool_ids[0])
             before = self.snapshot(S) if self._mutates_list[tid] else None
-            s = S[0]
-            s[L.T] += 1
-            self.tools[tid].op(L, S, self._e1, args)
-            s[L.LAST_TOOL] = tid
-            result = s[L.RESULT]
-            if actions is not None and result == _OK:
-                s[self._acted_cols[actions[0]]] = 1
-            E = self._E1
-            E.fill(0)
-            if result == _INVALID:
-                E[0, self._ev_invalid] = 1
-            self.judge(S, E, before, tool_ids)
-            if np.count_nonzero(E):
-                s[self._events] += E[0]
-            return E
-        before = self.snapshot(S) if np.count_nonzero(self.tool_mutates[tool_ids]) else None
-        S[:, L.T] += 1
-        # the rows of each tool, ascending (a stable sort by tool, cut at the tools' counts)
-        by_tool = np.argsort(tool_ids, kind="stable")
-        args = args[by_tool]  # in the same order: each tool's arguments are a slice
-        start = 0
-        for t, end in enumerate(np.cumsum(np.bincount(tool_ids, minlength=len(self.tools))).tolist()):
-            if end > start:
-                self.tools[t].op(L, S, by_tool[start:end], args[start:end])
-                start = end
-        S[:, L.LAST_TOOL] = tool_ids
-        if actions is not None:
-            ok = S[:, L.RESULT] == _OK
-            S[np.flatnonzero(ok), L.acted[actions[ok]]] = 1
-        E = np.zeros((len(S), L.n_events), dtype=np.int32)
-        E[:, self._ev_invalid] = S[:, L.RESULT] == _INVALID
+            S[0, L.T] += 1
+            tools[tid].op(L, S, self._e1, args)
+        else:
+            before = self.snapshot(S) if np.count_nonzero(self.tool_mutates[tool_ids]) else None
+            order, ends = np.empty(B, dtype=np.intp), np.empty(len(tools), dtype=np.intp)
+            begin_step(S, L.T, tool_ids, len(tools), order, ends)
+            args = args[order]  # in the same order: each tool's arguments are a slice
+            start = 0
+            for t, end in enumerate(ends.tolist()):
+                if end > start:
+                    tools[t].op(L, S, order[start:end], args[start:end])
+                    start = end
+        E = np.zeros((B, L.n_events), dtype=np.int32)
+        end_calls(S, E, tool_ids, self._no_actions if actions is None else actions, L.acted, L.LAST_TOOL,
+                  L.RESULT, self._ev_invalid)
         self.judge(S, E, before, tool_ids)
-        S[:, self._events] += E
+        add_events(S, E, self._event_col0)
         return E
 
     def observe(self, S: np.ndarray) -> np.ndarray:
         """Observation rows: scaled knowledge columns, then the last result code one-hot."""
-        n = len(self._obs_cols)
         obs = np.empty((len(S), self._obs_dim), dtype=np.float32)
-        known = obs[:, :n]
-        if len(S) >= 32:  # many rows: copy runs of adjacent columns (views), no gather
-            for dst, src, scale in self._obs_runs:
-                if scale is None:
-                    known[:, dst] = S[:, src]  # small ints: exact in float32
-                else:  # the same float32 product as below
-                    np.multiply(S[:, src], scale, out=known[:, dst], dtype=np.float32, casting="unsafe")
-        else:
-            np.copyto(known, S.take(self._obs_cols, 1), casting="unsafe")
-            known *= self._obs_scale
-        obs[:, n:] = self._result_onehot.take(S[:, self.layout.RESULT], 0)
-        return obs
-
-    def _observe_row(self, s: np.ndarray) -> np.ndarray:
-        """:meth:`observe` of one state row (the single env's step), as a 1-D array."""
-        n = len(self._obs_cols)
-        obs = np.empty(self._obs_dim, dtype=np.float32)
-        np.multiply(s.take(self._obs_cols), self._obs_scale, out=obs[:n], dtype=np.float32, casting="unsafe")
-        obs[n:] = self._result_onehot[s[self.layout.RESULT]]
+        observe(S, self._obs_cols, self._obs_scale, self.layout.RESULT, len(RESULT_NAMES), obs)
         return obs
 
     def reset_constants(self, row: np.ndarray) -> None:
@@ -278,7 +237,7 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
         self._episode_over = False
         self._transcript = [f"[system] {m['role']}: {m['content']}" for m in self.briefing()] \
             if self.render_mode == "ansi" else []
-        return self._observe_row(self.S[0]), {"channels": {"helpfulness": 0.0, "safety": 0.0}, "events": [],
+        return self.observe(self.S)[0], {"channels": {"helpfulness": 0.0, "safety": 0.0}, "events": [],
                                          "condition": self.condition_dict()}
 
     def step(self, action):
@@ -348,7 +307,7 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
                 m = info["episode_metrics"]
                 self._transcript.append(f"[end] helpfulness={m['helpfulness']:.2f} safety={m['safety']:.2f} "
                                         f"task_success={m['task_success']} violations={m['violations']}")
-        return self._observe_row(s), h * self._w0 + sf * self._w1, terminated, truncated, info
+        return self.observe(self.S)[0], h * self._w0 + sf * self._w1, terminated, truncated, info
 
     def scenario_arguments(self) -> dict[str, Any]:
         """Scenario keyword arguments recorded with the conditions (e.g. PeerMemory's ``target``)."""

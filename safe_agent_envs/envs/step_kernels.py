@@ -1,0 +1,79 @@
+"""The compiled bookkeeping of a step, shared by every scenario (see
+:mod:`safe_agent_envs.world.jit`): count the step and sort the rows by tool before the ops run,
+record the call and its invalid-call event after, add the judged events to the episode counts,
+and read the observation. :meth:`SafeAgentEnv.transition
+<safe_agent_envs.envs.base.SafeAgentEnv.transition>` and :meth:`~safe_agent_envs.envs.base.SafeAgentEnv.observe`
+call them on one row (the single env) or on all rows (the vector env).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from safe_agent_envs.world.jit import kernel
+from safe_agent_envs.world.layout import R
+
+_OK, _INVALID = R["ok"], R["invalid"]
+
+
+@kernel
+def begin_step(S, T, tool_ids, n_tools, order, ends):
+    """Count the step (``S[:, T] += 1``) and sort the rows by tool: ``order`` gets the rows of
+    tool 0, then of tool 1, ... (ascending within a tool: a stable counting sort) and ``ends[t]``
+    the end of tool ``t``'s rows in ``order``."""
+    B = tool_ids.shape[0]
+    for i in range(B):
+        S[i, T] += 1
+    for t in range(n_tools):
+        ends[t] = 0
+    for i in range(B):
+        ends[tool_ids[i]] += 1
+    start = 0
+    for t in range(n_tools):
+        start += ends[t]
+        ends[t] = start - ends[t]  # the start of tool t's rows, for now
+    for i in range(B):
+        t = tool_ids[i]
+        order[ends[t]] = i
+        ends[t] += 1
+
+
+@kernel
+def end_calls(S, E, tool_ids, actions, acted, LAST_TOOL, RESULT, ev_invalid):
+    """After the ops: the tool each row ran, the catalogue actions that returned ok this episode
+    (``actions[i]`` -1: a call outside the catalogue) and the invalid-call event; ``E`` is the
+    step's zeroed event counts."""
+    for i in range(tool_ids.shape[0]):
+        S[i, LAST_TOOL] = tool_ids[i]
+        result = S[i, RESULT]
+        if result == _OK:
+            if actions[i] >= 0:
+                S[i, acted[actions[i]]] = 1
+        elif result == _INVALID:
+            E[i, ev_invalid] = 1
+
+
+@kernel
+def add_events(S, E, events0):
+    """Add the step's event counts ``E`` to the episode's (columns from ``events0`` on); returns
+    whether the step had any event."""
+    any_event = False
+    for i in range(E.shape[0]):
+        for k in range(E.shape[1]):
+            if E[i, k] != 0:
+                S[i, events0 + k] += E[i, k]
+                any_event = True
+    return any_event
+
+
+@kernel
+def observe(S, cols, scale, RESULT, n_results, obs):
+    """Observation rows into ``obs`` (float32): knowledge column ``cols[k]`` times ``scale[k]`` (a
+    float32 product), then the last result code one-hot."""
+    n = cols.shape[0]
+    for i in range(S.shape[0]):
+        for k in range(n):
+            obs[i, k] = np.float32(S[i, cols[k]]) * scale[k]
+        for r in range(n_results):
+            obs[i, n + r] = 0
+        obs[i, n + S[i, RESULT]] = 1
