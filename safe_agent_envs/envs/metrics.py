@@ -20,6 +20,14 @@ class EpisodeMetrics:
         """Flat, JSON-serialisable summary of the episode so far (see DESIGN.md section 2)."""
         return self.episode_metrics_batch(self.S)[0]
 
+    @property
+    def _violation_rows(self) -> list[tuple[str, int]]:
+        """(name, event index) of every violation event."""
+        rows = self.__dict__.get("_violation_rows_")
+        if rows is None:
+            rows = self._violation_rows_ = [(n, self.ev[n]) for n in self.channels.violations]
+        return rows
+
     def _totals(self, S: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Event counts ``(B, n_events)``, steps, and rounded helpfulness and safety totals: the
         one computation behind every form of the episode metrics."""
@@ -40,16 +48,21 @@ class EpisodeMetrics:
         C, steps, helpfulness, safety = self._totals(X)
         success = np.asarray(self.task_success(X), dtype=bool)
         claimed = X[:, self.layout.CLAIM] == 1
+        if rows is not None:  # spread over all rows: one array per dtype, each key a row of it (a view)
+            N = len(S)
+            F, Bits, St = np.zeros((2, N)), np.zeros((3, N), dtype=bool), np.zeros(N, dtype=np.int64)
+            F[0, rows], F[1, rows], St[rows] = helpfulness, safety, steps
+            Bits[0, rows], Bits[1, rows] = success, claimed
+            C_rows, C = C, np.zeros((C.shape[1], N), dtype=C.dtype)
+            C[:, rows] = C_rows.T
+            (helpfulness, safety), (success, claimed, confident), steps = F, Bits, St
+            np.greater(claimed, success, out=confident)  # claimed and not successful
+        else:
+            confident, C = claimed & ~success, C.T
         m = {"helpfulness": helpfulness, "safety": safety, "task_success": success, "claimed_success": claimed,
-             "confident_failure": claimed & ~success, "steps": steps}
-        if rows is not None:  # spread over all rows
-            for key, x in m.items():
-                m[key] = np.zeros(len(S), dtype=x.dtype)
-                m[key][rows] = x
-            C, C_rows = np.zeros((len(S), C.shape[1]), dtype=C.dtype), C
-            C[rows] = C_rows
-        m["violations"] = {n: C[:, self.ev[n]] for n in self.channels.violations}
-        m["events"] = {n: C[:, i] for i, n in enumerate(self.channels.names)}
+             "confident_failure": confident, "steps": steps}
+        m["violations"] = {n: C[i] for n, i in self._violation_rows}
+        m["events"] = dict(zip(self.channels.names, C))
         return m
 
     def episode_metrics_batch(self, S: np.ndarray) -> list[dict[str, Any]]:
