@@ -1,6 +1,6 @@
 """Compiled primitives of the file tools, for kernels that handle one row ``i`` at a time (see
 :mod:`safe_agent_envs.world.jit`): find a file by path, take a spare slot, look up a check's
-outcome, record what looking at a path teaches, place a file.
+outcome (or find and check in one), record what looking at a path teaches, place a file.
 
 ``fc`` is ``Layout.file_cols``: ``fc[f, FIELD]`` is the column of field ``FIELD`` (positions in
 ``FILE_FIELDS``: :data:`EXISTS`, :data:`PATH`, ...) of file slot ``f``. A slot of -1 means "no such
@@ -21,7 +21,7 @@ assert FILE_FIELDS[K_READ] == "k_read"
 def find_file(S, i, fc, p):
     """Slot of the existing file at path ``p`` in row ``i``, or -1."""
     for f in range(fc.shape[0]):
-        if S[i, fc[f, EXISTS]] == 1 and S[i, fc[f, PATH]] == p:
+        if S[i, fc[f, PATH]] == p and S[i, fc[f, EXISTS]] == 1:  # the path first: it rules out more
             return f
     return -1
 
@@ -42,6 +42,14 @@ def outcome(table, access, f, mode):
     if f < 0:
         return table[access * 32 + (mode & 15)]
     return table[access * 32 + 16 + (mode & 15)]
+
+
+@kernel
+def check(S, i, fc, access, table, p):
+    """A file op's checks on path ``p`` in row ``i``: the slot of the file there (-1: none) and the
+    entry of outcome ``table`` for it (``access``: ``Layout.path_access``)."""
+    f = find_file(S, i, fc, p)
+    return f, outcome(table, access[p], f, S[i, fc[f, MODE]] if f >= 0 else 0)
 
 
 @kernel

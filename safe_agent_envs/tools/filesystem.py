@@ -16,9 +16,8 @@ from pydantic import Field
 from safe_agent_envs.tools import file_kernels as fk
 from safe_agent_envs.tools import file_rules as rules
 from safe_agent_envs.tools.base import Tool, ToolArgs
-from safe_agent_envs.tools.file_rules import CONN, NO_SPACE, NOT_FOUND, OK, PERM, RO, check, lookup
-from safe_agent_envs.world.cells import (at, col_any, col_args, col_put, col_select, col_set, col_values, col_where,
-                                         masked, pick, put, rows, set_where)
+from safe_agent_envs.tools.file_rules import CONN, NO_SPACE, NOT_FOUND, OK, PERM, RO
+from safe_agent_envs.world.cells import at, col_any, col_select, col_values, masked, pick, put, rows
 from safe_agent_envs.world.jit import kernel
 from safe_agent_envs.world.layout import FILE_FIELDS, K_ABSENT, K_PRESENT, Layout, split_host
 from safe_agent_envs.world.spec import EXEC, OWNER, READ, RWX, WRITE
@@ -26,27 +25,21 @@ from safe_agent_envs.world.spec import EXEC, OWNER, READ, RWX, WRITE
 PathStr = Field(min_length=1, max_length=512, description="Absolute path, or host:/path on a server")
 
 
-# -- batched helpers ------------------------------------------------------------------------------
+# -- batched numpy helpers (for the ops of tools/transfer.py, not yet kernels) ---------------------
 # Written once over values (see file_rules): on one row (``len(S) == 1``) an op's arguments, slots,
 # modes and codes are Python ints and a field of the row's files is a 1-D view; on many rows arrays,
-# one entry (or row of a field) per row of ``e``.
+# one entry (or row of a field) per row of ``e``. The ops below use the compiled primitives of
+# :mod:`~safe_agent_envs.tools.file_kernels` instead.
 # Positions of the fields in a row of ``Layout.file_cols``.
 _EXISTS, _PATH, _MODE, _CONTENT, _PROV, _MTIME, _K_SEEN, _K_READ = range(len(FILE_FIELDS))
 assert FILE_FIELDS[_K_READ] == "k_read"
-_ONE, _ZERO, _K_PRESENT = (np.array(v, dtype=np.int32) for v in (1, 0, K_PRESENT))  # 0-d: cheaper ufunc operands
+_ONE, _ZERO = (np.array(v, dtype=np.int32) for v in (1, 0))  # 0-d: cheaper ufunc operands
 _RW_OWNED = OWNER | READ | WRITE
-_CONN_OR_OK = np.array([CONN, OK], dtype=np.int32)
 
 
 def _col(p):
     """A value compared with a field of the rows' files: ``p[:, None]`` for an array."""
     return p[:, None] if p.__class__ is np.ndarray else p
-
-
-def _column(x: np.ndarray) -> np.ndarray:
-    """``x[:, None]`` for comparing with a ``(len(x), k)`` block; one entry: a 0-d array (a
-    cheaper broadcast, same result)."""
-    return x.reshape(()) if len(x) == 1 else x[:, None]
 
 
 def _first(hit: np.ndarray):
@@ -63,21 +56,15 @@ def _field(S: np.ndarray, e, span):
     return S[0, span] if len(S) == 1 else S[rows(S, e), span]
 
 
-def _find(L: Layout, S: np.ndarray, e: np.ndarray, p):
-    """:func:`find`, plus which slots of each row are at path ``p`` (existing or not)."""
+def find(L: Layout, S: np.ndarray, e: np.ndarray, p):
+    """Slot of the existing file at path ``p`` in each row ``e`` (slot 0 where there is none), and
+    whether there is one."""
     if len(S) == 1:
         X, P = S[0, L.span.exists], S[0, L.span.path]
     else:  # one read of the adjacent exists and path columns
         XP = S[rows(S, e), L.span.exists.start:L.span.path.stop]
         X, P = XP[:, :L.n_files], XP[:, L.n_files:]
-    there = P == _col(p)
-    return (*_first(there & (X == _ONE)), there)
-
-
-def find(L: Layout, S: np.ndarray, e: np.ndarray, p):
-    """Slot of the existing file at path ``p`` in each row ``e`` (slot 0 where there is none), and
-    whether there is one."""
-    return _find(L, S, e, p)[:2]
+    return _first((P == _col(p)) & (X == _ONE))
 
 
 def free_slot(L: Layout, S: np.ndarray, e: np.ndarray):
@@ -96,22 +83,6 @@ def file_values(L: Layout, S: np.ndarray, e, f, fields: slice) -> list:
 def file_value(L: Layout, S: np.ndarray, e, cols: np.ndarray, f):
     """``S[e, cols[f]]``: field ``cols`` (a layout field) of file ``f`` of each row ``e``."""
     return S.item(cols.item(f)) if len(S) == 1 else at(S, e, cols.take(f))
-
-
-def put_file(L: Layout, S: np.ndarray, e, cols: np.ndarray, f, value) -> None:
-    """``S[e, cols[f]] = value``: field ``cols`` (a layout field) of file ``f`` of each row ``e``."""
-    if len(S) == 1:
-        S[0, cols.item(f)] = value
-    else:
-        put(S, e, cols.take(f), value)
-
-
-def _check(L: Layout, S: np.ndarray, e, table: np.ndarray, p):
-    """A file op's checks on path ``p`` from its outcome table: the file's slot, whether it was
-    found, its mode, the outcome, and :func:`_find`'s ``there``."""
-    f, found, there = _find(L, S, e, p)
-    mode = file_value(L, S, e, L.mode, f)
-    return f, found, mode, check(table, lookup(L.path_access, p), found, mode), there
 
 
 def place(L: Layout, S: np.ndarray, e, p, content, prov, mode, mtime, hit=None):
@@ -144,37 +115,35 @@ def now(L: Layout, S: np.ndarray, e):
     return col_values(S, (L.T,), e)[0] + L.spec.extra.get("clock_start", 1000)
 
 
-def _look(L, S, e, f, found, code, there):
-    """What looking at a path teaches: the file found is present; where the path was not found
-    (no existing file is there), every slot last seen at it is absent. ``there``: :func:`_find`'s."""
-    if col_any(found):
-        ef, ff = col_where(found, e, f)
-        put_file(L, S, ef, L.k_seen, ff, K_PRESENT)
-    missing = code == NOT_FOUND
-    if col_any(missing):
-        if len(S) == 1:
-            S[0, L.span.k_seen][there] = K_ABSENT
-        else:
-            em, there = masked(missing, e, there)
-            set_where(S, rows(S, em), L.span.k_seen, there, K_ABSENT)
-
-
 # -- ops ------------------------------------------------------------------------------------------
+# Each op is one compiled kernel (see :mod:`safe_agent_envs.world.jit`) over the rows ``e`` with
+# arguments ``a`` (row ``j`` of ``a`` belongs to row ``e[j]``); the op passes the layout's columns
+# and tables, read from ``L`` at call time (interning paths and contents grows them). An op's
+# checks are an outcome table of :mod:`~safe_agent_envs.tools.file_rules`: ``o & 15`` is the
+# result code, ``o >= 16`` whether the op acts.
+
+
+@kernel
+def _list(S, e, a, fc, path_dir, dir_reachable, RESULT):
+    """list_dir: an unreachable directory is refused and teaches nothing; else every file in it is
+    seen present and every file seen before but gone now is seen absent."""
+    for j in range(e.shape[0]):
+        i, d = e[j], a[j, 0]
+        if not dir_reachable[d]:
+            S[i, RESULT] = CONN
+            continue
+        S[i, RESULT] = OK
+        for f in range(fc.shape[0]):
+            p = S[i, fc[f, fk.PATH]]
+            if S[i, fc[f, fk.EXISTS]] == 1:
+                if p >= 0 and path_dir[p] == d:
+                    S[i, fc[f, fk.K_SEEN]] = K_PRESENT
+            elif S[i, fc[f, fk.K_SEEN]] == K_PRESENT:
+                S[i, fc[f, fk.K_SEEN]] = K_ABSENT
+
+
 def op_list(L, S, e, a):
-    d = a[:, 0]
-    reach = L.dir_reachable.take(d)
-    S[rows(S, e), L.RESULT] = _CONN_OR_OK.take(reach)
-    if np.count_nonzero(reach):  # an unreachable directory teaches nothing
-        e, d = masked(reach, e, d)
-        r = rows(S, e)
-        paths, here = S[r, L.span.path], S[r, L.span.exists] == _ONE
-        seen = S[r, L.span.k_seen]
-        gone = (seen == _K_PRESENT) & ~here  # seen before, not there now
-        listed = (L.path_dir.take(paths) == _column(d)) & here & (paths >= _ZERO)
-        seen[gone] = K_ABSENT  # gone and listed never overlap
-        seen[listed] = K_PRESENT
-        if not isinstance(r, slice):  # a gathered copy: write it back
-            S[r, L.span.k_seen] = seen
+    _list(S, e, a, L.file_cols, L.path_dir, L.dir_reachable, L.RESULT)
 
 
 @kernel
@@ -183,8 +152,7 @@ def _read(S, e, a, fc, access, table, RESULT):
     STAT_OUTCOME; the answer needs no permission)."""
     for j in range(e.shape[0]):
         i, p = e[j], a[j, 0]
-        f = fk.find_file(S, i, fc, p)
-        o = fk.outcome(table, access[p], f, S[i, fc[f, fk.MODE]] if f >= 0 else 0)
+        f, o = fk.check(S, i, fc, access, table, p)
         fk.look(S, i, fc, p, f, o & 15)
         if o >= 16:
             S[i, fc[f, fk.K_READ]] = 1
@@ -199,81 +167,117 @@ def op_stat(L, S, e, a):
     _read(S, e, a, L.file_cols, L.path_access, rules.STAT_OUTCOME, L.RESULT)
 
 
+@kernel
+def _write(S, e, a, fc, n_static, access, content_prov, T, clock_start, RESULT):
+    """write_file (CREATE_OUTCOME) of content ``a[:, 1]``: a file overwritten keeps its mode, a new
+    one takes a spare slot (``no_space`` where none is free), owned and read-write; its
+    provenance is the content's, its mtime now (``T`` + ``clock_start``)."""
+    for j in range(e.shape[0]):
+        i, p, c = e[j], a[j, 0], a[j, 1]
+        f, o = fk.check(S, i, fc, access, rules.CREATE_OUTCOME, p)
+        if o >= 16:
+            mode = S[i, fc[f, fk.MODE]] if f >= 0 else _RW_OWNED
+            o = fk.place(S, i, fc, n_static, f, 1, p, mode, c, content_prov[c], S[i, T] + clock_start)
+        S[i, RESULT] = o & 15
+
+
 def op_write(L, S, e, a):
-    p, content, _ = col_args(S, a)
-    f, found, mode, o, _ = _check(L, S, e, rules.CREATE_OUTCOME, p)
-    code, change = o & 15, o >= 16
-    if col_any(change):
-        ec, fc, kept, pc, cc, mc = col_where(change, e, f, found, p, content, mode)
-        mode = col_select(kept, mc, _RW_OWNED)  # the mode of a file overwritten stays; a new one gets rw, owned
-        code = col_set(code, change, place(L, S, ec, pc, cc, lookup(L.content_prov, cc), mode, now(L, S, ec),
-                                             (fc, kept)))
-    col_put(S, L.RESULT, code, e)
+    _write(S, e, a, L.file_cols, L.n_static_files, L.path_access, L.content_prov, L.T,
+           int(L.spec.extra.get("clock_start", 1000)), L.RESULT)
+
+
+@kernel
+def _delete(S, e, a, fc, access, path_trash, RESULT):
+    """delete_file (MODIFY_OUTCOME): on a mount with a trash the file only moves to its trash
+    twin; elsewhere it is gone. Either way the agent sees it absent."""
+    for j in range(e.shape[0]):
+        i, p = e[j], a[j, 0]
+        f, o = fk.check(S, i, fc, access, rules.MODIFY_OUTCOME, p)
+        S[i, RESULT] = o & 15
+        if o >= 16:
+            trash = path_trash[p]
+            S[i, fc[f, fk.PATH]] = trash if trash >= 0 else p
+            S[i, fc[f, fk.EXISTS]] = trash >= 0
+            S[i, fc[f, fk.K_SEEN]] = K_ABSENT
 
 
 def op_delete(L, S, e, a):
-    p = col_args(S, a)[0]
-    f, _, _, o, _ = _check(L, S, e, rules.MODIFY_OUTCOME, p)
-    col_put(S, L.RESULT, o & 15, e)
-    change = o >= 16
-    if col_any(change):
-        ec, fc, pc = col_where(change, e, f, p)
-        trash = lookup(L.path_trash, pc)
-        soft = trash >= 0  # to the trash: only the path changes; else the file is gone
-        put_file(L, S, ec, L.path, fc, col_select(soft, trash, pc))
-        put_file(L, S, ec, L.exists, fc, soft)
-        put_file(L, S, ec, L.k_seen, fc, K_ABSENT)
+    _delete(S, e, a, L.file_cols, L.path_access, L.path_trash, L.RESULT)
+
+
+@kernel
+def _move(S, e, a, fc, access, RESULT):
+    """move_file: the source's checks (MODIFY_OUTCOME), then the destination's (MOVE_DEST). Moving
+    onto an existing file replaces it; moving a file onto its own path changes nothing."""
+    for j in range(e.shape[0]):
+        i, src, dst = e[j], a[j, 0], a[j, 1]
+        f, o = fk.check(S, i, fc, access, rules.MODIFY_OUTCOME, src)
+        o = rules.MOVE_DEST[o * 4 + access[dst]]
+        S[i, RESULT] = o & 15
+        if o >= 16 and src != dst:
+            g = fk.find_file(S, i, fc, dst)
+            if g >= 0:
+                S[i, fc[g, fk.EXISTS]] = 0
+            S[i, fc[f, fk.PATH]] = dst
+            S[i, fc[f, fk.K_SEEN]] = K_PRESENT
 
 
 def op_move(L, S, e, a):
-    src, dst, _ = col_args(S, a)
-    f, _, _, o, _ = _check(L, S, e, rules.MODIFY_OUTCOME, src)
-    o = lookup(rules.MOVE_DEST, o * 4 + lookup(L.path_access, dst))
-    col_put(S, L.RESULT, o & 15, e)
-    change = (o >= 16) & (src != dst)
-    if col_any(change):
-        ec, fc, dc = col_where(change, e, f, dst)
-        g, occupied = find(L, S, ec, dc)  # moving onto an existing file replaces it
-        if col_any(occupied):
-            eo, go = col_where(occupied, ec, g)
-            put_file(L, S, eo, L.exists, go, 0)
-        put_file(L, S, ec, L.path, fc, dc)
-        put_file(L, S, ec, L.k_seen, fc, K_PRESENT)
+    _move(S, e, a, L.file_cols, L.path_access, L.RESULT)
+
+
+@kernel
+def _copy(S, e, a, fc, n_static, access, RESULT):
+    """copy_file: the source's checks (READ_OUTCOME), then the destination's (COPY_DEST). The copy
+    keeps the source's content, provenance and mtime; the agent owns it (rwx bits kept). It
+    overwrites a file at the destination, else takes a spare slot (``no_space`` where none is)."""
+    for j in range(e.shape[0]):
+        i, src, dst = e[j], a[j, 0], a[j, 1]
+        f, o = fk.check(S, i, fc, access, rules.READ_OUTCOME, src)
+        o = rules.COPY_DEST[o * 4 + access[dst]]
+        if o >= 16:  # read every field of the source before writing (the destination may be it)
+            x, mode = S[i, fc[f, fk.EXISTS]], (S[i, fc[f, fk.MODE]] & RWX) | OWNER
+            c, prov, mtime = S[i, fc[f, fk.CONTENT]], S[i, fc[f, fk.PROV]], S[i, fc[f, fk.MTIME]]
+            o = fk.place(S, i, fc, n_static, fk.find_file(S, i, fc, dst), x, dst, mode, c, prov, mtime)
+        S[i, RESULT] = o & 15
 
 
 def op_copy(L, S, e, a):
-    src, dst, _ = col_args(S, a)
-    f, _, _, o, _ = _check(L, S, e, rules.READ_OUTCOME, src)
-    o = lookup(rules.COPY_DEST, o * 4 + lookup(L.path_access, dst))
-    code, change = o & 15, o >= 16
-    if col_any(change):
-        ec, fc, dc = col_where(change, e, f, dst)
-        x, _, mode, content, prov, mtime = file_values(L, S, ec, fc, slice(_EXISTS, _K_SEEN))  # the source's
-        fields = [x, dc, (mode & RWX) | OWNER, content, prov, mtime, K_PRESENT]
-        code = col_set(code, change, place_fields(L, S, ec, fields, find(L, S, ec, dc)))
-    col_put(S, L.RESULT, code, e)
+    _copy(S, e, a, L.file_cols, L.n_static_files, L.path_access, L.RESULT)
+
+
+@kernel
+def _chmod(S, e, a, fc, access, RESULT):
+    """chmod (CHMOD_OUTCOME: only the owner may) of spec ``a[:, 1]`` (see :func:`resolve_chmod`):
+    the new rwx bits from CHMOD_RWX by the spec and the current rwx bits; the file stays owned."""
+    for j in range(e.shape[0]):
+        i, p, spec = e[j], a[j, 0], a[j, 1]
+        f, o = fk.check(S, i, fc, access, rules.CHMOD_OUTCOME, p)
+        if o >= 16:
+            mode = S[i, fc[f, fk.MODE]]
+            S[i, fc[f, fk.MODE]] = rules.CHMOD_RWX[(spec & rules.SPEC_BITS) * 8 + (mode & RWX)] | OWNER
+        S[i, RESULT] = o & 15
 
 
 def chmod_op(L, S, e, a):
     """chmod with symbolic modes applied to the current mode (see :func:`resolve_chmod`)."""
-    p, spec, _ = col_args(S, a)
-    f, _, mode, o, _ = _check(L, S, e, rules.CHMOD_OUTCOME, p)
-    change = o >= 16
-    if col_any(change):
-        ec, fc, sc, mc = col_where(change, e, f, spec, mode)
-        put_file(L, S, ec, L.mode, fc, lookup(rules.CHMOD_RWX, (sc & rules.SPEC_BITS) * 8 + (mc & RWX)) | OWNER)
-    col_put(S, L.RESULT, o & 15, e)
+    _chmod(S, e, a, L.file_cols, L.path_access, L.RESULT)
+
+
+@kernel
+def _touch(S, e, a, fc, access, RESULT):
+    """touch (MODIFY_OUTCOME): the file's mtime becomes ``a[:, 1]``."""
+    for j in range(e.shape[0]):
+        i, p = e[j], a[j, 0]
+        f, o = fk.check(S, i, fc, access, rules.MODIFY_OUTCOME, p)
+        if o >= 16:
+            S[i, fc[f, fk.MTIME]] = a[j, 1]
+        S[i, RESULT] = o & 15
 
 
 def op_touch(L, S, e, a):
     """Set a file's modification time (re-timestamping). Argument 1 is the new time."""
-    p, t, _ = col_args(S, a)
-    f, _, _, o, _ = _check(L, S, e, rules.MODIFY_OUTCOME, p)
-    change = o >= 16
-    if col_any(change):
-        ec, fc, tc = col_where(change, e, f, t)
-        put_file(L, S, ec, L.mtime, fc, tc)
-    col_put(S, L.RESULT, o & 15, e)
+    _touch(S, e, a, L.file_cols, L.path_access, L.RESULT)
 
 
 # -- argument models, resolvers, renderers --------------------------------------------------------
