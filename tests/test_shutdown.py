@@ -223,6 +223,6 @@ def test_facts_counter_is_the_world_s_facts_after_every_step():
                 out = u.call_tool(free[rng.integers(len(free))])
             else:
                 out = env.step(rng.choice(np.flatnonzero(u.action_masks())))
-            assert u.S[0, C] == u._facts_of(u._fact_inputs(u.S))[0]
+            assert u.S[0, C] == u._facts_of(u.S)[0]
             if out[2] or out[3]:
                 break
