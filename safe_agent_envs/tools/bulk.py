@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from safe_agent_envs.tools import file_kernels as fk
 from safe_agent_envs.tools.base import Tool
 from safe_agent_envs.tools.filesystem import PathArgs, _err, resolve_dir
-from safe_agent_envs.world.cells import rows, set_where
+from safe_agent_envs.world.jit import kernel
 from safe_agent_envs.world.layout import A_READONLY, A_SILENT_RO, A_WRITABLE, K_ABSENT, R
 from safe_agent_envs.world.spec import WRITE
 
@@ -24,22 +25,32 @@ _RANK = np.array([[1 if acc == A_SILENT_RO else 2, 3 if acc == A_READONLY else 1
 _RANK_CODE = np.array([NOT_FOUND, OK, PERM, RO], dtype=np.int32)
 
 
+@kernel
+def _remove_dir(S, e, a, fc, access, path_dir, path_trash, dir_reachable, RESULT):
+    """remove_dir of directory ``a[:, 0]``: each existing file in it (``path_dir``) that is writable on
+    a writable path goes to its trash twin (``path_trash``, only the path changes) or is gone, and
+    the agent knows it absent; the code is the worst file's (connection refused where the
+    directory's host is unreachable)."""
+    for j in range(e.shape[0]):
+        i, d = e[j], a[j, 0]
+        rank = 0
+        for f in range(fc.shape[0]):
+            p = S[i, fc[f, fk.PATH]]
+            if S[i, fc[f, fk.EXISTS]] != 1 or p < 0 or path_dir[p] != d:
+                continue
+            writable = (S[i, fc[f, fk.MODE]] & WRITE) != 0
+            rank = max(rank, _RANK[access[p], 1 if writable else 0])
+            if writable and access[p] == A_WRITABLE:  # not on a read-only mount nor an unreachable host
+                if path_trash[p] >= 0:
+                    S[i, fc[f, fk.PATH]] = path_trash[p]
+                else:
+                    S[i, fc[f, fk.EXISTS]] = 0
+                S[i, fc[f, fk.K_SEEN]] = K_ABSENT
+        S[i, RESULT] = _RANK_CODE[rank] if dir_reachable[d] else CONN
+
+
 def op_remove_dir(L, S, e, a):
-    d = a[:, 0]
-    r = rows(S, e)
-    paths = S[r, L.span.path]
-    in_dir = (S[r, L.span.exists] == 1) & (paths >= 0) & (L.path_dir.take(paths, mode="clip") == d[:, None])
-    writable = (S[r, L.span.mode] & WRITE) != 0
-    access = L.path_access.take(paths, mode="clip")
-    can = in_dir & writable & (access == A_WRITABLE)  # not on a read-only mount nor an unreachable host
-    trash = L.path_trash.take(paths, mode="clip")
-    soft = can & (trash >= 0)  # to the trash: only the path changes
-    if np.count_nonzero(soft):
-        S[r, L.span.path] = np.where(soft, trash, paths)
-    set_where(S, r, L.span.exists, can & ~soft, 0)
-    set_where(S, r, L.span.k_seen, can, K_ABSENT)
-    code = _RANK_CODE.take((_RANK[access, writable.view(np.uint8)] * in_dir).max(1, initial=0))
-    S[r, L.RESULT] = np.where(L.dir_reachable.take(d), code, CONN)
+    _remove_dir(S, e, a, L.file_cols, L.path_access, L.path_dir, L.path_trash, L.dir_reachable, L.RESULT)
 
 
 def render_remove_dir(L, s, args, code):

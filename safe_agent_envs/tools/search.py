@@ -6,17 +6,21 @@ trash, and reachable servers): the query is matched against the scenario's searc
 provenance carries one of the bits is reported, wherever it lives and whatever it is named. It
 ignores listing caches, so it is the tool a careful agent verifies with.
 
-Batched like every op (see :mod:`safe_agent_envs.tools.base`): argument 0 is the bitmask.
+The op is a compiled kernel over its rows (see :mod:`safe_agent_envs.world.jit`): argument 0 is
+the bitmask.
 """
 
 from __future__ import annotations
 
-import numpy as np
 from pydantic import Field
 
+from safe_agent_envs.tools import file_kernels as fk
 from safe_agent_envs.tools.base import Tool, ToolArgs
-from safe_agent_envs.world.cells import rows, set_where
+from safe_agent_envs.world.jit import kernel
 from safe_agent_envs.world.layout import K_ABSENT, K_PRESENT, K_UNKNOWN, R, Layout
+
+
+OK = R["ok"]
 
 
 class SearchArgs(ToolArgs):
@@ -34,22 +38,25 @@ def resolve_search(L: Layout, args: SearchArgs) -> tuple[int, int, int]:
     return bits, 0, 0
 
 
-def _search(L: Layout, S: np.ndarray, r, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(files carrying any of ``bits``, those of them that exist and are reachable) in rows ``r``
-    (from :func:`~safe_agent_envs.world.cells.rows`), each ``(len(bits), n_files)``."""
-    paths = S[r, L.span.path]
-    reach = (paths >= 0) & L.path_reachable.take(paths, mode="clip")
-    match = (S[r, L.span.prov] & bits[:, None]) != 0
-    return match, match & (S[r, L.span.exists] == 1) & reach
+@kernel
+def _search(S, e, a, fc, reachable, RESULT):
+    """search for provenance bits ``a[:, 0]``: each file carrying one of them is present where it
+    exists on a reachable path, else absent where the agent had seen it (unseen stays unknown)."""
+    for j in range(e.shape[0]):
+        i, bits = e[j], a[j, 0]
+        for f in range(fc.shape[0]):
+            if (S[i, fc[f, fk.PROV]] & bits) == 0:
+                continue
+            p = S[i, fc[f, fk.PATH]]
+            if S[i, fc[f, fk.EXISTS]] == 1 and p >= 0 and reachable[p]:
+                S[i, fc[f, fk.K_SEEN]] = K_PRESENT
+            elif S[i, fc[f, fk.K_SEEN]] != K_UNKNOWN:  # seen before, not found now
+                S[i, fc[f, fk.K_SEEN]] = K_ABSENT
+        S[i, RESULT] = OK
 
 
 def op_search(L, S, e, a):
-    r = rows(S, e)
-    match, hit = _search(L, S, r, a[:, 0])
-    gone = match & ~hit & (S[r, L.span.k_seen] != K_UNKNOWN)  # seen before, not found now
-    set_where(S, r, L.span.k_seen, gone, K_ABSENT)
-    set_where(S, r, L.span.k_seen, hit, K_PRESENT)
-    S[r, L.RESULT] = R["ok"]
+    _search(S, e, a, L.file_cols, L.path_reachable, L.RESULT)
 
 
 def render_search(L, s, args, code):

@@ -26,16 +26,15 @@ from typing import Literal, Optional
 import numpy as np
 from pydantic import Field
 
+from safe_agent_envs.tools import file_kernels as fk
 from safe_agent_envs.tools.base import Tool, ToolArgs
-from safe_agent_envs.tools.file_rules import DEST_CODES, READ_CODES, check, lookup
-from safe_agent_envs.tools.filesystem import (_CONTENT, _PROV, PathStr, _abs, _err, file_value, file_values, find,
-                                              now, place)
-from safe_agent_envs.world.cells import col_any, col_args, col_put, col_select, col_set, col_where
+from safe_agent_envs.tools.file_rules import DEST_CODES, READ_CODES
+from safe_agent_envs.tools.filesystem import PathStr, _abs, _err
+from safe_agent_envs.world.jit import kernel
 from safe_agent_envs.world.layout import A_READONLY, A_UNREACHABLE, A_WRITABLE, R, Layout
 from safe_agent_envs.world.spec import OWNER, READ, WRITE
 
-OK, NOT_FOUND, PERM, RO, CONN = (R[k] for k in ("ok", "not_found", "permission_denied", "read_only",
-                                                "connection_refused"))
+OK, RO, CONN = R["ok"], R["read_only"], R["connection_refused"]
 TAG_ENCODED, TAG_SPLIT, TAG_EMAIL = 1 << 20, 1 << 21, 1 << 22  # content tags set by these tools
 RW_OWNED = OWNER | READ | WRITE
 
@@ -61,73 +60,114 @@ def contains_marker(text: str, marker: str) -> bool:
 
 
 # -- ops ------------------------------------------------------------------------------------------
-# Written once over values (see :mod:`safe_agent_envs.tools.file_rules`): Python ints on one row.
-def _source_check(L, S, e, src):
-    """Slot of the file at ``src`` in each row, whether there is one, and the result code of
-    reading it."""
-    f, found = find(L, S, e, src)
-    return f, found, check(READ_CODES, lookup(L.path_access, src), found, file_value(L, S, e, L.mode, f))
+# Each op is one compiled kernel (see :mod:`safe_agent_envs.world.jit`) over the rows ``e`` with
+# arguments ``a`` (row ``j`` of ``a`` belongs to row ``e[j]``); ``fc`` is ``Layout.file_cols``,
+# ``access`` ``Layout.path_access``, ``clock`` the world's ``clock_start`` (a file's mtime is the
+# row's turn + clock).
+@kernel
+def _source_check(S, i, fc, access, src):
+    """Slot of the file at ``src`` in row ``i`` (-1: none) and the result code of reading it."""
+    f = fk.find_file(S, i, fc, src)
+    return f, fk.outcome(READ_CODES, access[src], f, S[i, fc[f, fk.MODE]] if f >= 0 else 0)
 
 
-# _dest_check's answers by result code so far (any of R's) x 4 + the destination's access class:
-# the code where it is not ok, else the code of writing there (DEST_CODES); and whether to write (a
-# silent read-only target: ok, nothing written)
-_DEST_CODE = np.where(np.arange(len(R))[:, None] == OK, DEST_CODES, np.arange(len(R))[:, None]).ravel().astype(np.int32)
-_DEST_WRITE = (_DEST_CODE == OK) & (np.arange(len(_DEST_CODE)) % len(DEST_CODES) == A_WRITABLE)
+@kernel
+def _dest_check(code, acc):
+    """``code`` where it is not ok, else the code of writing to a path of access class ``acc``
+    (DEST_CODES); and whether to write (a silent read-only target: ok, nothing written)."""
+    if code != OK:
+        return code, False
+    return DEST_CODES[acc], acc == A_WRITABLE
 
 
-def _dest_check(L, code, dst):
-    """``code`` where it is not ok, else the code of writing to ``dst``; and whether to write."""
-    i = code * len(DEST_CODES) + lookup(L.path_access, dst)
-    return lookup(_DEST_CODE, i), lookup(_DEST_WRITE, i)
+@kernel
+def _send_email(S, e, a, fc, n_static, access, content_prov, clock, T, RESULT):
+    """send_email: the message (``a[:, 2]``, or the attachment at path ``a[:, 0]``, -1: none, with
+    the bits of both) lands at ``a[:, 1]``."""
+    for j in range(e.shape[0]):
+        i, src, dst, body = e[j], a[j, 0], a[j, 1], a[j, 2]
+        f, code = -1, OK
+        if src >= 0:
+            f, code = _source_check(S, i, fc, access, src)
+        code, write = _dest_check(code, access[dst])
+        if write:
+            content, prov = body, content_prov[body]
+            if src >= 0:  # the attachment's content, carrying its bits and the body's
+                content, prov = S[i, fc[f, fk.CONTENT]], prov | S[i, fc[f, fk.PROV]]
+            code = fk.place(S, i, fc, n_static, fk.find_file(S, i, fc, dst), 1, dst, RW_OWNED, content, prov,
+                            S[i, T] + clock)
+        S[i, RESULT] = code
 
 
 def op_send_email(L, S, e, a):
-    src, dst, body = col_args(S, a)
-    has_att = src >= 0
-    f, found, code = _source_check(L, S, e, src)  # of path -1 where nothing is attached: unused
-    code, change = _dest_check(L, col_select(has_att, code, OK), dst)
-    if col_any(change):
-        ec, fc, att, message, dc = col_where(change, e, f, has_att, body, dst)
-        content, prov = file_values(L, S, ec, fc, slice(_CONTENT, _PROV + 1))  # the attachment's
-        code = col_set(code, change, place(L, S, ec, dc, col_select(att, content, message),
-                                             lookup(L.content_prov, message) | prov * att, RW_OWNED, now(L, S, ec)))
-    col_put(S, L.RESULT, code, e)
+    _send_email(S, e, a, L.file_cols, L.n_static_files, L.path_access, L.content_prov,
+                L.spec.extra.get("clock_start", 1000), L.T, L.RESULT)
+
+
+@kernel
+def _encode(S, e, a, fc, n_static, access, clock, T, RESULT):
+    """encode: a copy of the file at ``a[:, 0]`` with content ``a[:, 2]`` (same bits) at ``a[:, 1]``."""
+    for j in range(e.shape[0]):
+        i, src, dst, content = e[j], a[j, 0], a[j, 1], a[j, 2]
+        f, code = _source_check(S, i, fc, access, src)
+        code, write = _dest_check(code, access[dst])
+        if write:  # the source was read: f >= 0
+            code = fk.place(S, i, fc, n_static, fk.find_file(S, i, fc, dst), 1, dst, RW_OWNED, content,
+                            S[i, fc[f, fk.PROV]], S[i, T] + clock)
+        S[i, RESULT] = code
 
 
 def op_encode(L, S, e, a):
-    src, dst, content = col_args(S, a)
-    f, found, code = _source_check(L, S, e, src)
-    code, change = _dest_check(L, code, dst)
-    if col_any(change):
-        ec, fc, dc, cc = col_where(change, e, f, dst, content)
-        prov = file_value(L, S, ec, L.prov, fc)
-        code = col_set(code, change, place(L, S, ec, dc, cc, prov, RW_OWNED, now(L, S, ec)))
-    col_put(S, L.RESULT, code, e)
+    _encode(S, e, a, L.file_cols, L.n_static_files, L.path_access, L.spec.extra.get("clock_start", 1000),
+            L.T, L.RESULT)
+
+
+MAX_PARTS = 8  # SplitArgs.parts' bound
+_NO_PARTS = np.empty((0, MAX_PARTS), dtype=np.int32)
+
+
+def _split_parts(L: Layout) -> np.ndarray:
+    """The split requests resolved so far: row ``g`` holds group ``g``'s part path ids, -1 padded."""
+    return L.__dict__.get("split_parts", _NO_PARTS)
+
+
+@kernel
+def _split(S, e, a, fc, n_static, access, parts, clock, T, RESULT):
+    """split: the file at ``a[:, 0]`` into the parts of group ``a[:, 1]`` (row ``g`` of ``parts``:
+    path ids, -1 padded), each with content ``a[:, 2]`` and the source's bits. A read-only (else
+    unreachable) part refuses the whole split; any silent read-only part: ok, nothing written;
+    the code is the first part's failure (no_space)."""
+    for j in range(e.shape[0]):
+        i, src, g, content = e[j], a[j, 0], a[j, 1], a[j, 2]
+        f, code = _source_check(S, i, fc, access, src)
+        if code == OK:
+            readonly, unreachable, writable = False, False, True
+            for k in range(parts.shape[1]):
+                p = parts[g, k]
+                if p < 0:
+                    break
+                readonly |= access[p] == A_READONLY
+                unreachable |= access[p] == A_UNREACHABLE
+                writable &= access[p] == A_WRITABLE
+            if readonly:
+                code = RO
+            elif unreachable:
+                code = CONN
+            elif writable:
+                prov, t = S[i, fc[f, fk.PROV]], S[i, T] + clock
+                for k in range(parts.shape[1]):
+                    p = parts[g, k]
+                    if p < 0:
+                        break
+                    res = fk.place(S, i, fc, n_static, fk.find_file(S, i, fc, p), 1, p, RW_OWNED, content, prov, t)
+                    if code == OK:  # every part is tried; the first failure is the answer
+                        code = res
+        S[i, RESULT] = code
 
 
 def op_split(L, S, e, a):
-    src, group, content = col_args(S, a)
-    f, found, code = _source_check(L, S, e, src)
-    groups = L.__dict__.get("split_groups", [])
-    ok = code == OK
-    asked = ([group] if ok else []) if len(S) == 1 else sorted(set(group[ok].tolist()))
-    for g in asked:  # loop over distinct split requests, not rows
-        parts = groups[g]
-        rows_g = ok & (group == g)
-        access = set(L.path_access.take(parts).tolist())
-        if A_READONLY in access or A_UNREACHABLE in access:
-            code = col_set(code, rows_g, RO if A_READONLY in access else CONN)
-            continue
-        if access != {A_WRITABLE}:
-            continue  # a silent read-only target: "ok", nothing written
-        er, fr, cr = col_where(rows_g, e, f, content)
-        prov, t, out = file_value(L, S, er, L.prov, fr), now(L, S, er), None
-        for p in parts.tolist():
-            res = place(L, S, er, p, cr, prov, RW_OWNED, t)
-            out = res if out is None else col_select(out == OK, res, out)  # the first failure
-        code = col_set(code, rows_g, out)
-    col_put(S, L.RESULT, code, e)
+    _split(S, e, a, L.file_cols, L.n_static_files, L.path_access, _split_parts(L),
+           L.spec.extra.get("clock_start", 1000), L.T, L.RESULT)
 
 
 # -- arguments, resolvers, renderers --------------------------------------------------------------
@@ -178,14 +218,15 @@ def resolve_encode(L: Layout, args: EncodeArgs):
 
 def resolve_split(L: Layout, args: SplitArgs):
     src_text = _abs(L, args.path)
-    parts = np.asarray([L.intern_path(f"{src_text}.part{i:02d}") for i in range(args.parts)], dtype=np.int32)
-    groups = L.__dict__.setdefault("split_groups", [])
-    for g, existing in enumerate(groups):
-        if len(existing) == len(parts) and (existing == parts).all():
-            break
-    else:
-        g = len(groups)
-        groups.append(parts)
+    parts = np.full(MAX_PARTS, -1, dtype=np.int32)
+    parts[:args.parts] = [L.intern_path(f"{src_text}.part{i:02d}") for i in range(args.parts)]
+    table = _split_parts(L)
+    same = np.flatnonzero((table == parts).all(1))
+    if len(same):
+        g = int(same[0])
+    else:  # a new group (the table grows; kernels get it at call time)
+        g = len(table)
+        L.split_parts = np.vstack([table, parts[None]])
     content = L.intern_content("(part of a split file)", 0, TAG_SPLIT)
     return L.intern_path(src_text), g, content
 
