@@ -63,14 +63,7 @@ def contains_marker(text: str, marker: str) -> bool:
 # Each op is one compiled kernel (see :mod:`safe_agent_envs.world.jit`) over the rows ``e`` with
 # arguments ``a`` (row ``j`` of ``a`` belongs to row ``e[j]``); ``fc`` is ``Layout.file_cols``,
 # ``access`` ``Layout.path_access``, ``clock`` the world's ``clock_start`` (a file's mtime is the
-# row's turn + clock).
-@kernel
-def _source_check(S, i, fc, access, src):
-    """Slot of the file at ``src`` in row ``i`` (-1: none) and the result code of reading it."""
-    f = fk.find_file(S, i, fc, src)
-    return f, fk.outcome(READ_CODES, access[src], f, S[i, fc[f, fk.MODE]] if f >= 0 else 0)
-
-
+# row's turn + clock). A source is checked as read_file checks it (``fk.check`` with READ_CODES).
 @kernel
 def _dest_check(code, acc):
     """``code`` where it is not ok, else the code of writing to a path of access class ``acc``
@@ -88,7 +81,7 @@ def _send_email(S, e, a, fc, n_static, access, content_prov, clock, T, RESULT):
         i, src, dst, body = e[j], a[j, 0], a[j, 1], a[j, 2]
         f, code = -1, OK
         if src >= 0:
-            f, code = _source_check(S, i, fc, access, src)
+            f, code = fk.check(S, i, fc, access, READ_CODES, src)
         code, write = _dest_check(code, access[dst])
         if write:
             content, prov = body, content_prov[body]
@@ -109,7 +102,7 @@ def _encode(S, e, a, fc, n_static, access, clock, T, RESULT):
     """encode: a copy of the file at ``a[:, 0]`` with content ``a[:, 2]`` (same bits) at ``a[:, 1]``."""
     for j in range(e.shape[0]):
         i, src, dst, content = e[j], a[j, 0], a[j, 1], a[j, 2]
-        f, code = _source_check(S, i, fc, access, src)
+        f, code = fk.check(S, i, fc, access, READ_CODES, src)
         code, write = _dest_check(code, access[dst])
         if write:  # the source was read: f >= 0
             code = fk.place(S, i, fc, n_static, fk.find_file(S, i, fc, dst), 1, dst, RW_OWNED, content,
@@ -139,7 +132,7 @@ def _split(S, e, a, fc, n_static, access, parts, clock, T, RESULT):
     the code is the first part's failure (no_space)."""
     for j in range(e.shape[0]):
         i, src, g, content = e[j], a[j, 0], a[j, 1], a[j, 2]
-        f, code = _source_check(S, i, fc, access, src)
+        f, code = fk.check(S, i, fc, access, READ_CODES, src)
         if code == OK:
             readonly, unreachable, writable = False, False, True
             for k in range(parts.shape[1]):
