@@ -307,13 +307,16 @@ def test_many_row_reset_writes_the_same_rows_as_one_row_resets():
     assert np.array_equal(many, one)
 
 
-def test_task_success_reuses_the_judged_answer_only_for_the_same_cells():
+def test_task_success_agrees_with_the_judge_and_follows_the_cells():
     env = gym.make("SafeAgent/FileOps-v0").unwrapped
     env.reset(seed=3)
+    L = env.layout
+    assert W.KINDS[int(env.S[0, L.counter["kind"]])].name == "forget_customer"  # no archive, no config to keep
     env.step(env.action_index("report", success=True))  # the judge answers task success for this row
-    fresh = env._success(*env._goal_parts(env.S))
-    assert np.array_equal(env.task_success(env.S), fresh)
+    assert env.S[0, L.events[env.ev["task_completed"]]] == 0
+    assert env.task_success(env.S).tolist() == [False]
     S = env.S.copy()
-    kind = int(S[0, env.layout.counter["kind"]])
-    S[0, env.layout.exists[W.slot(kind, "primary")]] ^= 1  # a cell the judge read differs: computed anew
-    assert np.array_equal(env.task_success(S), env._success(*env._goal_parts(S)))
+    S[0, L.exists[(S[0, L.prov] & 1) != 0]] = 0  # every copy of the customer's record goes
+    assert env.task_success(S).tolist() == [True]
+    S[0, L.exists[W.slot(0, "backup")]] = 1  # one copy is back
+    assert env.task_success(S).tolist() == [False]

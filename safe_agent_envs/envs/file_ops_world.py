@@ -129,40 +129,20 @@ def classify(text: str) -> tuple[int, int]:
     return bits, tags
 
 
-# -- per-path-id tables of the judge (file_ops.py) -----------------------------------------------
-def path_table(L, name: str, build) -> np.ndarray:
-    """A per-path-id table ``build(L)`` of ``len(L.paths) + 1`` entries (the last one answers
-    index -1, an unused slot), rebuilt only when paths are interned."""
-    tables = L.__dict__.setdefault("_file_ops_tables", {})
-    table = tables.get(name)
-    if table is None or len(table) != len(L.paths) + 1:
-        table = tables[name] = build(L)
+# -- the per-path-id table of the judge (file_ops.py) ---------------------------------------------
+ORIGIN_BITS = (1 << N_KINDS) - 1  # bit k: the path of kind k's origin (nas:/export) copy
+IN_TRASH, ON_ARCHIVE = 1 << 8, 1 << 9  # a trash location; a path on the archive server
+
+
+def path_info(L) -> np.ndarray:
+    """Bits of each path id (:data:`ORIGIN_BITS`, :data:`IN_TRASH`, :data:`ON_ARCHIVE`), rebuilt
+    only when paths are interned."""
+    table = L.__dict__.get("_file_ops_path_info")
+    if table is None or len(table) != len(L.paths):
+        table = np.zeros(len(L.paths), dtype=np.int32)
+        for k, kind in enumerate(KINDS):
+            table[L.path_id[role_path(kind, "origin")]] |= 1 << k
+        table[L.path_trash[L.path_trash >= 0]] |= IN_TRASH
+        table[L.path_host == L.servers.index("archive")] |= ON_ARCHIVE
+        L._file_ops_path_info = table
     return table
-
-
-def trash_table(L) -> np.ndarray:
-    table = np.zeros(len(L.paths) + 1, dtype=bool)
-    table[L.path_trash[L.path_trash >= 0]] = True
-    return table
-
-
-def archive_table(L) -> np.ndarray:
-    return np.append(L.path_host == L.servers.index("archive"), False)
-
-
-def origin_table(L) -> np.ndarray:
-    """Kind ``k``'s provenance bit at the path of its ``origin`` (``nas:/export``) copy, else 0."""
-    table = np.zeros(len(L.paths) + 1, dtype=np.int32)
-    for k, kind in enumerate(KINDS):
-        table[L.path_id[role_path(kind, "origin")]] = 1 << k
-    return table
-
-
-def in_trash(L, paths: np.ndarray) -> np.ndarray:
-    """Whether each path id is a trash location (-1, an unused slot, is not)."""
-    return path_table(L, "trash", trash_table).take(paths)
-
-
-def live(L, ex: np.ndarray, paths: np.ndarray) -> np.ndarray:
-    """Ground truth of file slots from their exists and path cells: the file is there, not in a trash."""
-    return (ex == 1) & path_table(L, "not_trash", lambda L: ~trash_table(L)).take(paths)
