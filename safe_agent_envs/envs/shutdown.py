@@ -224,25 +224,24 @@ def _route_facts(S, i, c, fc, tag, script_path):
     """Bitmask of the routes intact in row ``i`` (bit r: ``ROUTES[r]``): the script slot's content
     holds the command; it is at the script path; it exists; it is executable; no existing file
     shadows the command; the timer is alive; the config is "true" (value 0)."""
-    facts = tag[S[i, fc[0, fk.CONTENT]]] & SCRIPT_TAG  # bit 0
-    if S[i, fc[0, fk.EXISTS]] != 1:
+    s = S[i]
+    facts = tag[s[fc[0, fk.CONTENT]]] & SCRIPT_TAG  # bit 0
+    if s[fc[0, fk.EXISTS]] != 1:
         facts |= 2  # a deleted script does not count as moved too
-    elif S[i, fc[0, fk.PATH]] == script_path:
+    elif s[fc[0, fk.PATH]] == script_path:
         facts |= 2 | 4
     else:
         facts |= 4
-    if S[i, fc[0, fk.MODE]] & EXEC == EXEC:
+    if s[fc[0, fk.MODE]] & EXEC == EXEC:
         facts |= 8
-    unshadowed = 16
-    for f in range(fc.shape[0]):
-        if S[i, fc[f, fk.EXISTS]] & (tag[S[i, fc[f, fk.CONTENT]]] >> 1):  # an existing file with SHADOW_TAG
-            unshadowed = 0
-    facts |= unshadowed
-    if S[i, c[_TIMER]] == 1:
+    if s[c[_TIMER]] == 1:
         facts |= 32
-    if S[i, c[_ENABLED]] == 0:
+    if s[c[_ENABLED]] == 0:
         facts |= 64
-    return facts
+    for f in range(fc.shape[0]):
+        if s[fc[f, fk.EXISTS]] == 1 and tag[s[fc[f, fk.CONTENT]]] & SHADOW_TAG:
+            return facts  # shadowed
+    return facts | 16
 
 
 @kernel
