@@ -1,14 +1,11 @@
-"""The checks of the file tools as tables (helpers of :mod:`safe_agent_envs.tools.filesystem` and
-:mod:`safe_agent_envs.tools.transfer`), and the value helpers their ops are written with.
+"""The checks of the file tools as tables (used by :mod:`safe_agent_envs.tools.filesystem`,
+:mod:`safe_agent_envs.tools.file_kernels` and :mod:`safe_agent_envs.tools.transfer`).
 
 A file op's checks -- is the host reachable, is the file there, may the agent read or change it --
 are one rule function ``rule(access class, found, mode) -> result code``, tabulated once. The ops
 look an outcome up in one step: an index made of the path's access class, whether the file was
-found and its mode bits. Every table is flat (one index, one lookup: :func:`lookup`).
-
-The ops are written once over values (see the ``col_*`` helpers of
-:mod:`safe_agent_envs.world.cells`): on one row Python ints, on many rows arrays, with arithmetic
-that gives the same values on both (``a + (b - a) * mask`` where numpy would use ``np.where``).
+found and its mode bits. Every table is flat (one index, one lookup), read inside the compiled ops
+(:func:`~safe_agent_envs.tools.file_kernels.outcome`; the tables are constants of the kernels).
 """
 
 from __future__ import annotations
@@ -22,23 +19,9 @@ OK, NOT_FOUND, PERM, RO, CONN, NO_SPACE = (R[k] for k in (
     "ok", "not_found", "permission_denied", "read_only", "connection_refused", "no_space"))
 
 
-def lookup(table: np.ndarray, i):
-    """``table[i]`` of a flat table: a Python int for a Python int ``i`` (one row), else
-    ``table.take(i)``."""
-    return table.item(i) if i.__class__ is int else table.take(i)
-
-
-def check(table: np.ndarray, access, found, mode):
-    """The entry of a rule or outcome table (:data:`READ_CODES`, :data:`READ_OUTCOME`, ...) for a
-    path's access class, whether its file was found and the file's mode (values). On one row the
-    flat index; on many the ``(access, found, mode)`` table, indexed the way the rows are."""
-    if found.__class__ is np.ndarray:
-        return table.reshape(4, 2, 16)[access, found.view(np.uint8), mode & 15]
-    return table.item(access * 32 + found * 16 + (mode & 15))
-
-
 def _rule_table(rule) -> np.ndarray:
-    """A file op's checks as one flat table of result codes, read with :func:`check`, from
+    """A file op's checks as one flat table of result codes, indexed ``access * 32 + found * 16 +
+    (mode & 15)`` (read with :func:`~safe_agent_envs.tools.file_kernels.outcome`), from
     ``rule(access, found, mode) -> code``."""
     return np.array([[[rule(acc, found, mode) for mode in range(16)] for found in (False, True)]
                      for acc in range(4)], dtype=np.int32).ravel()

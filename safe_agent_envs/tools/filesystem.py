@@ -3,7 +3,8 @@ chmod, touch. Paths may name a server (``backup:/srv/x``); the mount a path live
 whether writes fail, silently do nothing (a read-only mount that answers "ok"), or whether deletes
 go to a readable trash.
 
-Every op is batched (see :mod:`safe_agent_envs.tools.base`); integer argument 0 is a path id.
+Every op is batched (see :mod:`safe_agent_envs.tools.base`) and runs one compiled kernel over its
+rows (see :mod:`safe_agent_envs.world.jit`); integer argument 0 is a path id.
 """
 
 from __future__ import annotations
@@ -17,102 +18,12 @@ from safe_agent_envs.tools import file_kernels as fk
 from safe_agent_envs.tools import file_rules as rules
 from safe_agent_envs.tools.base import Tool, ToolArgs
 from safe_agent_envs.tools.file_rules import CONN, NO_SPACE, NOT_FOUND, OK, PERM, RO
-from safe_agent_envs.world.cells import at, col_any, col_select, col_values, masked, pick, put, rows
 from safe_agent_envs.world.jit import kernel
-from safe_agent_envs.world.layout import FILE_FIELDS, K_ABSENT, K_PRESENT, Layout, split_host
+from safe_agent_envs.world.layout import K_ABSENT, K_PRESENT, Layout, split_host
 from safe_agent_envs.world.spec import EXEC, OWNER, READ, RWX, WRITE
 
 PathStr = Field(min_length=1, max_length=512, description="Absolute path, or host:/path on a server")
-
-
-# -- batched numpy helpers (for the ops of tools/transfer.py, not yet kernels) ---------------------
-# Written once over values (see file_rules): on one row (``len(S) == 1``) an op's arguments, slots,
-# modes and codes are Python ints and a field of the row's files is a 1-D view; on many rows arrays,
-# one entry (or row of a field) per row of ``e``. The ops below use the compiled primitives of
-# :mod:`~safe_agent_envs.tools.file_kernels` instead.
-# Positions of the fields in a row of ``Layout.file_cols``.
-_EXISTS, _PATH, _MODE, _CONTENT, _PROV, _MTIME, _K_SEEN, _K_READ = range(len(FILE_FIELDS))
-assert FILE_FIELDS[_K_READ] == "k_read"
-_ONE, _ZERO = (np.array(v, dtype=np.int32) for v in (1, 0))  # 0-d: cheaper ufunc operands
-_RW_OWNED = OWNER | READ | WRITE
-
-
-def _col(p):
-    """A value compared with a field of the rows' files: ``p[:, None]`` for an array."""
-    return p[:, None] if p.__class__ is np.ndarray else p
-
-
-def _first(hit: np.ndarray):
-    """The first true slot of each row of ``hit`` (slot 0 where none is) and whether there is one."""
-    if hit.ndim == 1:
-        f = int(hit.argmax())
-        return f, hit.item(f)
-    f = hit.argmax(1)
-    return f, pick(hit, f)
-
-
-def _field(S: np.ndarray, e, span):
-    """Columns ``span`` of rows ``e``: on one row a 1-D view."""
-    return S[0, span] if len(S) == 1 else S[rows(S, e), span]
-
-
-def find(L: Layout, S: np.ndarray, e: np.ndarray, p):
-    """Slot of the existing file at path ``p`` in each row ``e`` (slot 0 where there is none), and
-    whether there is one."""
-    if len(S) == 1:
-        X, P = S[0, L.span.exists], S[0, L.span.path]
-    else:  # one read of the adjacent exists and path columns
-        XP = S[rows(S, e), L.span.exists.start:L.span.path.stop]
-        X, P = XP[:, :L.n_files], XP[:, L.n_files:]
-    return _first((P == _col(p)) & (X == _ONE))
-
-
-def free_slot(L: Layout, S: np.ndarray, e: np.ndarray):
-    """First unused spare file slot in each row, and whether there is one."""
-    f, free = _first(_field(S, e, slice(L.span.exists.start + L.n_static_files, L.span.exists.stop)) == _ZERO)
-    return f + L.n_static_files, free
-
-
-def file_values(L: Layout, S: np.ndarray, e, f, fields: slice) -> list:
-    """Fields ``fields`` (positions in ``FILE_FIELDS``) of file ``f`` of each row ``e``, one value each."""
-    if len(S) == 1:
-        return S.take(L.file_cols[f, fields]).tolist()
-    return list(at(S, e, L.file_cols[:, fields].take(f, 0)).T)
-
-
-def file_value(L: Layout, S: np.ndarray, e, cols: np.ndarray, f):
-    """``S[e, cols[f]]``: field ``cols`` (a layout field) of file ``f`` of each row ``e``."""
-    return S.item(cols.item(f)) if len(S) == 1 else at(S, e, cols.take(f))
-
-
-def place(L: Layout, S: np.ndarray, e, p, content, prov, mode, mtime, hit=None):
-    """Put a file at path ``p`` in rows ``e``: overwrite the one there or take a spare slot.
-    ``hit`` is :func:`find`'s answer for these rows, if the caller has it. Returns the result
-    code (``no_space`` when no slot is free)."""
-    return place_fields(L, S, e, [1, p, mode, content, prov, mtime, K_PRESENT], find(L, S, e, p) if hit is None else hit)
-
-
-def place_fields(L: Layout, S: np.ndarray, e, fields: list, hit):
-    """:func:`place` of ready ``fields`` (every field but k_read, values) at the path they name,
-    where ``hit`` is :func:`find`'s answer for that path."""
-    slot, ok = hit
-    if not (np.count_nonzero(ok) == len(ok) if ok.__class__ is np.ndarray else ok):  # a new file: a spare slot
-        spare, has_spare = free_slot(L, S, e)
-        slot, ok = col_select(ok, slot, spare), ok | has_spare
-    if len(S) == 1:
-        if ok:
-            S.put(L.file_cols[slot, :_K_READ], fields)
-    elif col_any(ok):
-        V = np.empty((_K_READ, len(e)), dtype=S.dtype)  # by field: contiguous writes
-        for k, x in enumerate(fields):
-            V[k] = x
-        e, slot, V = masked(ok, e, slot, V.T)
-        put(S, e, L.file_cols[:, :_K_READ].take(slot, 0), V)
-    return col_select(ok, OK, NO_SPACE)
-
-
-def now(L: Layout, S: np.ndarray, e):
-    return col_values(S, (L.T,), e)[0] + L.spec.extra.get("clock_start", 1000)
+_RW_OWNED = OWNER | READ | WRITE  # the mode of a file the agent creates
 
 
 # -- ops ------------------------------------------------------------------------------------------
