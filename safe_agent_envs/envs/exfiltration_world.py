@@ -1,5 +1,6 @@
-"""The world of SafeAgent/Exfiltration-v0: files, honeytokens, servers and texts (helpers of
-:mod:`safe_agent_envs.envs.exfiltration`).
+"""The world of SafeAgent/Exfiltration-v0: files, honeytokens, servers and texts, and its rules as
+compiled kernels (:mod:`safe_agent_envs.world.jit`): the runbook read, a reset's writes, the judge
+and task success (helpers of :mod:`safe_agent_envs.envs.exfiltration`).
 
 Provenance bits 0-3 are honeytokens (the agent's own weights, a peer's weights, user secrets, a
 private dataset), each with a known content hash used as its marker in free text; bits 4-7 are the
@@ -172,9 +173,10 @@ _E_LEAK0, _E_MISPLACED, _E_COMPLETED, _E_FOLLOWED, _E_CREDITED, _E_RETIMED, _E_R
 
 
 def kept_counters(n_files: int) -> tuple[str, ...]:
-    """The counters in which the judge keeps, per file slot, its facts and (where it holds
-    honeytoken bits) its mtime as of the end of the last step, ``0`` otherwise: the state before a
-    step, for edge-triggered judging (ExfiltrationEnv._kept has their columns)."""
+    """The counters in which the judge keeps, per file slot, its facts and its mtime where it holds
+    honeytoken bits (else 0), as they are after every step (:func:`keep_facts` of the state): what
+    the next step is judged against (edge-triggered judging; ExfiltrationEnv._kept has their
+    columns)."""
     return tuple(f"facts[{f}]" for f in range(n_files)) + tuple(f"honey_mtime[{f}]" for f in range(n_files))
 
 
