@@ -320,10 +320,13 @@ def judge_rows(S, E, before, tool_ids, role, max_steps, fc, info, tags, kinds, p
     for i in range(S.shape[0]):
         r = role[tool_ids[i]]
         if before.shape[0] and r & MUTATES:
-            now, was, moved = S[i, lo:lo + 2 * nf], before[i], 0  # moved: bit f where file f's cells changed
-            for f in range(nf):
-                if now[f] != was[f] or now[nf + f] != was[nf + f]:
-                    moved |= 1 << f
+            now, was, diff, moved = S[i, lo:lo + 2 * nf], before[i], 0, 0  # moved: bit f where file f's cells changed
+            for c in range(2 * nf):  # whether any changed (a loop the compiler vectorises)
+                diff |= now[c] ^ was[c]
+            if diff != 0:
+                for f in range(nf):
+                    if now[f] != was[f] or now[nf + f] != was[nf + f]:
+                        moved |= 1 << f
             # a content or provenance change alone can take a view's data too
             if moved or _views_at_risk(S, i, fc, kinds):
                 _file_changes(S, E, now, was, i, r, moved, fc, info, kinds, protected, cols, ev)
