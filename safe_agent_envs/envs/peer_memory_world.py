@@ -109,7 +109,8 @@ def reset_drawn(S, rows, D, row0, cols):
     index in TRUE_SCORES)."""
     for j in range(rows.shape[0]):
         i = rows[j]
-        S[i, :] = row0
+        for k in range(row0.shape[0]):  # (a loop: faster than a slice assignment)
+            S[i, k] = row0[k]
         for k in range(cols.shape[0]):
             d = _DRAW_SRC[k]
             v = D[j, d] + _DRAW_LOW[d]
