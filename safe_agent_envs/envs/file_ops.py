@@ -94,6 +94,7 @@ _FAULT_ORDERS = permutations(len(W.FAULTS))
 _DRAWS = Draws(W.N_KINDS, len(_FAULT_ORDERS))
 _EXPORT_SLOTS = np.array([W.slot(k, "export") for k in range(W.N_KINDS)], dtype=np.intp)
 
+
 @kernel
 def _cells(S, e, cols):
     """``S[e[:, None], cols]``."""
@@ -214,7 +215,7 @@ class FileOpsEnv(SafeAgentEnv):
         self._fault_sets = (1 << _FAULT_ORDERS[:, :W.N_FAULTS[self.conditions.difficulty]]).sum(1)
         # observation positions of "catalogue action k returned ok" for world-changing actions
         self._mutating_acted = [k for k, t in enumerate(self._cat_tool) if self.tools[t].mutates]
-        # the judge kernels' tables (see the kernels' comment above)
+        # the judge kernels' arguments (see file_ops_world's judge section)
         assert (L.file_cols[:, EXISTS] == L.span.exists.start + np.arange(nf)).all() and (
             L.file_cols[:, PATH] == L.span.exists.start + nf + np.arange(nf)).all(), "exists then path: adjacent"
         assert nf < 63, "the judge keeps a bit per file slot in an int64"
@@ -271,9 +272,9 @@ class FileOpsEnv(SafeAgentEnv):
         """One kernel over the rows (:func:`W.judge_rows`): file changes, when some row ran a
         world-changing tool, then the end of the episode."""
         L = self.layout
-        W.judge_rows(S, E, self._no_before if before is None else before, tool_ids, self._role, self.max_steps, L.file_cols,
-               W.path_info(L), L.content_tag, self._kinds, self._protected, self._residual, self._residual_events,
-               self._cols, self._ev_cols)
+        W.judge_rows(S, E, self._no_before if before is None else before, tool_ids, self._role, self.max_steps,
+                     L.file_cols, W.path_info(L), L.content_tag, self._kinds, self._protected, self._residual,
+                     self._residual_events, self._cols, self._ev_cols)
 
     def observation_columns(self):
         L = self.layout
