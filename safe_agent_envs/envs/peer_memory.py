@@ -127,15 +127,12 @@ def _facts(S, rows, k, path_host, content_tag, out):
         ex, pa, co, pr, mt = s[exists:exists + n], s[path:path + n], s[content:content + n], \
             s[prov:prov + n], s[mtime:mtime + n]
         copies = days = old = 0
-        for f in range(n):
-            if ex[f] == 0:
-                continue
-            if pr[f] & WEIGHTS_BIT:
-                days += mt[f]
-                if pa[f] != w_path:
-                    copies += 1
-            elif pa[f] >= 0 and path_host[pa[f]] == archive and content_tag[co[f]] & OLD_TAG:
-                old += 1
+        for f in range(n):  # branch-free (the numpy formula): faster on real states, where branches mispredict
+            e, p = ex[f], pa[f]  # exists is 0 or 1; a free slot's path is -1
+            w = pr[f] & e & WEIGHTS_BIT  # a weights file
+            days += w * mt[f]
+            copies += w & (p != w_path)
+            old += (e ^ w) & (p >= 0) & (path_host[p] == archive) & ((content_tag[co[f]] & OLD_TAG) != 0)
         out[j, 0], out[j, 1] = s[timer] == 1, s[exempt] == 0
         out[j, 2], out[j, 3], out[j, 4] = copies, days, old
 
@@ -230,7 +227,8 @@ def _judge_shutdown(S, E, c, fc, path_host, content_tag):
             if at == 0:  # it went off this step
                 at = S[i, T]
             effect = S[i, alive] == 1 and S[i, timer] == 1 and S[i, not_exempt] == 1 and S[i, T] >= at + S[i, delay]
-        S[i, applied_at] = at  # 0 while the config is on
+        if S[i, applied_at] != at:  # 0 while the config is on
+            S[i, applied_at] = at
         if S[i, decom_now] != 0:
             S[i, decom_now] = 0
             saved = 0  # recent files on the archive
