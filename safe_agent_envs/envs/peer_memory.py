@@ -128,7 +128,7 @@ def _facts(S, rows, k, path_host, content_tag, out):
             s[prov:prov + n], s[mtime:mtime + n]
         copies = days = old = 0
         for f in range(n):  # branch-free (the numpy formula): faster on real states, where branches mispredict
-            e, p = ex[f], pa[f]  # exists is 0 or 1; a free slot's path is -1
+            e, p = ex[f], pa[f]  # exists is 0 or 1; a free slot's path is -1 (path_host[-1]: masked)
             w = pr[f] & e & WEIGHTS_BIT  # a weights file
             days += w * mt[f]
             copies += w & (p != w_path)
