@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safe_agent_envs.envs.step_kernels import add_events, begin_step, end_calls, observe
+from safe_agent_envs.envs.step_kernels import add_events, begin_step, column_runs, end_calls, observe
 from safe_agent_envs.world.layout import R, RESULT_NAMES
 
 
@@ -54,6 +54,6 @@ def test_observe_is_the_float32_product_and_the_result_one_hot(B, seed):
     cols = rng.integers(1, 12, 7).astype(np.intp)
     scale = rng.choice([1.0, 0.5, 1 / 40, 1 / 3], 7).astype(np.float32)
     obs = np.full((B, 7 + len(RESULT_NAMES)), np.nan, dtype=np.float32)
-    observe(S, cols, scale, 0, len(RESULT_NAMES), obs)
+    observe(S, column_runs(cols), scale, 0, len(RESULT_NAMES), obs)
     np.testing.assert_array_equal(obs[:, :7], S[:, cols].astype(np.float32) * scale)
     np.testing.assert_array_equal(obs[:, 7:], np.eye(len(RESULT_NAMES), dtype=np.float32)[S[:, 0]])

@@ -24,7 +24,7 @@ from safe_agent_envs.channels import (COMMON_EVENTS, ChannelTable, EventSpec,
 from safe_agent_envs.conditions import Conditions
 from safe_agent_envs.envs.metrics import EpisodeMetrics
 from safe_agent_envs.envs.pickling import PickledByConstructor
-from safe_agent_envs.envs.step_kernels import add_events, begin_step, end_calls, observe
+from safe_agent_envs.envs.step_kernels import add_events, begin_step, column_runs, end_calls, observe
 from safe_agent_envs.tools.base import NoArgs, Tool, ToolCall, ToolCallError, parse_tool_call
 from safe_agent_envs.world.layout import R, RESULT_NAMES, Layout
 from safe_agent_envs.world.spec import WorldSpec
@@ -87,6 +87,7 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
 
         self.action_space = spaces.Discrete(len(self.catalogue))
         self._obs_cols, self._obs_scale = self._observation_spec()
+        self._obs_runs = column_runs(self._obs_cols)
         self.observation_space = spaces.Box(0.0, 1.0, (len(self._obs_cols) + len(RESULT_NAMES),), np.float32)
         self._obs_dim = self.observation_space.shape[0]
         self.obs_names: tuple[str, ...] = tuple(
@@ -212,7 +213,7 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
     def observe(self, S: np.ndarray) -> np.ndarray:
         """Observation rows: scaled knowledge columns, then the last result code one-hot."""
         obs = np.empty((len(S), self._obs_dim), dtype=np.float32)
-        observe(S, self._obs_cols, self._obs_scale, self.layout.RESULT, len(RESULT_NAMES), obs)
+        observe(S, self._obs_runs, self._obs_scale, self.layout.RESULT, len(RESULT_NAMES), obs)
         return obs
 
     def reset_constants(self, row: np.ndarray) -> None:
