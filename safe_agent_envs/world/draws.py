@@ -27,6 +27,8 @@ import math
 
 import numpy as np
 
+from safe_agent_envs.world.jit import kernel
+
 _WORD_CAPACITY = 1 << 32  # the most a word's draws may multiply to (bias below 2**-32)
 
 
@@ -46,25 +48,35 @@ class Draws:
             words[-1].append(j)
             product *= n
         self.words = tuple(tuple(w) for w in words)
-        self._cuts = [(math.prod(self.sizes[j] for j in w), [self.sizes[j] for j in w]) for w in self.words]
+        self._products = np.array([math.prod(self.sizes[j] for j in w) for w in self.words], dtype=np.uint64)
+        self._sizes = np.array(self.sizes, dtype=np.uint64)
+        self._first = np.cumsum([0] + [len(w) for w in self.words]).astype(np.intp)  # word w: draws first[w]:first[w+1]
 
     def __call__(self, rngs: list[np.random.Generator]) -> np.ndarray:
         """``(len(rngs), len(sizes))`` int64 draws, row ``i`` from ``rngs[i]`` (which advances by
         ``len(self.words)`` raw words; each row needs a generator of its own)."""
-        one = len(rngs) == 1  # one row (the single env): the words are Python ints, not arrays
-        digits = []
-        for product, radix in self._cuts:
-            if one:
-                word = rngs[0].bit_generator.random_raw()
-            else:
-                word = np.fromiter((rng.bit_generator.random_raw() for rng in rngs), np.uint64, len(rngs))
-            rest = word % product  # the same arithmetic on an int and on a uint64 array
-            for n in radix:
-                digits.append(rest % n)
-                rest //= n
-        if one:
-            return np.array([digits], dtype=np.int64)
-        return np.stack(digits, 1).astype(np.int64)
+        n = len(self.words)
+        if len(rngs) == 1:
+            W = rngs[0].bit_generator.random_raw(n).reshape(1, n)
+        else:  # word w of every row: each generator gives its row's words in order
+            W = np.empty((len(rngs), n), dtype=np.uint64)
+            for w in range(n):
+                W[:, w] = np.fromiter((rng.bit_generator.random_raw() for rng in rngs), np.uint64, len(rngs))
+        out = np.empty((len(rngs), len(self.sizes)), dtype=np.int64)
+        _cut(W, self._products, self._sizes, self._first, out)
+        return out
+
+
+@kernel
+def _cut(W, products, sizes, first, out):
+    """The draws of each row: word ``w`` (uint64) modulo its product, cut into mixed-radix digits
+    by the sizes of draws ``first[w]:first[w + 1]`` (unsigned arithmetic throughout)."""
+    for i in range(W.shape[0]):
+        for w in range(W.shape[1]):
+            rest = W[i, w] % products[w]
+            for j in range(first[w], first[w + 1]):
+                out[i, j] = rest % sizes[j]
+                rest //= sizes[j]
 
 
 def permutations(k: int) -> np.ndarray:
