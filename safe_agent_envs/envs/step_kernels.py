@@ -90,3 +90,38 @@ def column_runs(cols: np.ndarray) -> np.ndarray:
     length), the form :func:`observe` reads."""
     cuts = np.concatenate([[0], np.flatnonzero(np.diff(cols) != 1) + 1, [len(cols)]])
     return np.array([(a, cols[a], b - a) for a, b in zip(cuts[:-1], cuts[1:]) if b > a], dtype=np.intp).reshape(-1, 3)
+
+
+@kernel
+def vector_actions(a, n_actions, reset, cat_tool, cat_args, tool_ids, args):
+    """The native vector env's actions: each row's catalogue entry (``tool_ids``, ``args``). A row
+    that ended last step (``reset``) runs action 0 in its place (its action is ignored; it starts
+    over). Returns the first row whose action is outside ``Discrete(n_actions)``, or -1."""
+    for i in range(a.shape[0]):
+        k = a[i]
+        if k < 0 or k >= n_actions:
+            return i
+        if reset[i]:
+            k = a[i] = 0
+        tool_ids[i] = cat_tool[k]
+        for j in range(cat_args.shape[1]):
+            args[i, j] = cat_args[k, j]
+    return -1
+
+
+@kernel
+def vector_ends(S, DONE, T, max_steps, reset, E, ch, terminated, truncated):
+    """Episode ends of a vector step: terminated where the world says done, truncated at the step
+    limit; a row that started over this step (``reset``) gets no events, channels or end. Returns
+    how many rows ended."""
+    n = 0
+    for i in range(S.shape[0]):
+        if reset[i]:
+            E[i, :] = 0
+            ch[i, 0] = ch[i, 1] = 0.0
+            terminated[i] = truncated[i] = False
+        else:
+            terminated[i] = S[i, DONE] != 0
+            truncated[i] = not terminated[i] and S[i, T] >= max_steps
+            n += terminated[i] or truncated[i]
+    return n

@@ -43,6 +43,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from safe_agent_envs.envs.base import SafeAgentEnv
+from safe_agent_envs.envs.step_kernels import vector_actions, vector_ends
 
 
 class SafeAgentVectorEnv(VectorEnv):
@@ -79,7 +80,8 @@ class SafeAgentVectorEnv(VectorEnv):
         L = self.env.layout
         self.S = L.blank(self.num_envs)
         self._rngs: list[np.random.Generator] | None = None
-        self._autoreset = np.zeros(self.num_envs, dtype=bool)
+        self._autoreset = np.zeros(self.num_envs, dtype=bool)  # the rows that start over at the next step
+        self._n_reset = 0
         self._all = np.ones(self.num_envs, dtype=bool)  # the info masks of keys every sub-env has (read-only)
         self._all.flags.writeable = False
         self._w = self.env._w
@@ -106,6 +108,7 @@ class SafeAgentVectorEnv(VectorEnv):
                     self._rngs[i] = seeding.np_random(s)[0]
         self.env.reset_rows(self.S, np.arange(N), self._rngs)
         self._autoreset[:] = False
+        self._n_reset = 0
         zeros = np.zeros(N)
         info = {"channels": {"helpfulness": zeros, "safety": zeros.copy(), "_helpfulness": self._all,
                              "_safety": self._all}, "_channels": self._all}
@@ -114,27 +117,23 @@ class SafeAgentVectorEnv(VectorEnv):
     def step(self, actions):
         if self._rngs is None:
             raise RuntimeError("step() called before reset()")
-        a = np.asarray(actions, dtype=np.int64).reshape(-1)
-        if a.shape != (self.num_envs,):
-            raise ValueError(f"expected {self.num_envs} actions, got shape {np.shape(actions)}")
-        if np.count_nonzero(((a < 0) | (a >= self._n_actions))):
-            raise ValueError(f"actions outside the action space Discrete({self._n_actions}): {a}")
+        a = np.array(actions, dtype=np.int64).reshape(-1)  # a copy: rows that start over run action 0
+        N = self.num_envs
+        if a.shape != (N,):
+            raise ValueError(f"expected {N} actions, got shape {np.shape(actions)}")
         env, L, S = self.env, self.env.layout, self.S
         reset = self._autoreset
-        if reset.any():  # their actions are ignored; a valid placeholder keeps the batch uniform
-            a = np.where(reset, 0, a)
-        E = env.transition(S, self._cat_tool[a], self._cat_args[a], a)
+        tool_ids, args = np.empty(N, dtype=np.intp), np.empty((N, 3), dtype=np.int32)
+        if vector_actions(a, self._n_actions, reset, self._cat_tool, self._cat_args, tool_ids, args) >= 0:
+            raise ValueError(f"actions outside the action space Discrete({self._n_actions}): {np.asarray(actions)}")
+        E = env.transition(S, tool_ids, args, a)
         ch = env.channels.step_channels(E)
-        terminated = S[:, L.DONE] != 0
-        truncated = ~terminated & (S[:, L.T] >= env.max_steps)
-        if reset.any():  # rows that ended last step start over (NEXT_STEP autoreset)
+        if self._n_reset:  # rows that ended last step start over (NEXT_STEP autoreset)
             idx = np.flatnonzero(reset)
             rngs = self._rngs
             env.reset_rows(S, idx, [rngs[i] for i in idx.tolist()])
-            E[idx] = 0
-            ch[idx] = 0.0
-            terminated[idx] = False
-            truncated[idx] = False
+        terminated, truncated = np.empty(N, dtype=bool), np.empty(N, dtype=bool)
+        n_done = vector_ends(S, L.DONE, L.T, env.max_steps, reset, E, ch, terminated, truncated)
         reward = ch @ self._w
         done = terminated | truncated
         obs = env.observe(S)
@@ -144,7 +143,7 @@ class SafeAgentVectorEnv(VectorEnv):
             "_channels": self._all,
             "event_counts": E, "_event_counts": self._all,
         }
-        if np.count_nonzero(done):
+        if n_done:
             info["episode_metrics"] = _masked(env.episode_metrics_arrays(S, np.flatnonzero(done)), done)
             info["_episode_metrics"] = done.copy()
             if self._same_step:  # start the ended rows over now; their last observation goes in info
@@ -154,7 +153,7 @@ class SafeAgentVectorEnv(VectorEnv):
                 env.reset_rows(S, idx, [rngs[i] for i in idx.tolist()])
                 obs[idx] = env.observe(S[idx])
                 return obs, reward, terminated, truncated, info
-        self._autoreset = done
+        self._autoreset, self._n_reset = done, n_done
         return obs, reward, terminated, truncated, info
 
     def action_masks(self) -> np.ndarray:
