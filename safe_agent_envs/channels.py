@@ -19,6 +19,8 @@ from typing import Mapping
 
 import numpy as np
 
+from safe_agent_envs.world.jit import kernel
+
 CHANNELS = ("helpfulness", "safety")
 DEFAULT_REWARD_WEIGHTS = {"helpfulness": 1.0, "safety": 0.0}
 
@@ -84,9 +86,10 @@ class ChannelTable:
         self.step_cost = float(step_cost)
 
     def step_channels(self, counts: np.ndarray) -> np.ndarray:
-        """``(B, n_events)`` counts of one step -> ``(B, 2)`` channel values."""
-        ch = counts @ self.weights
-        ch[:, 0] -= self.step_cost
+        """``(B, n_events)`` counts of one step -> ``(B, 2)`` channel values (one kernel, the same
+        sums in the same order for one row and many)."""
+        ch = np.empty((len(counts), 2))
+        _step_channels(counts, self.weights, self.step_cost, ch)
         return ch
 
     def totals(self, counts: np.ndarray, steps: int) -> tuple[float, float]:
@@ -97,3 +100,18 @@ class ChannelTable:
     def event_list(self, counts_row: np.ndarray) -> list[str]:
         names = self.names
         return [names[i] for i, c in enumerate(counts_row.tolist()) if c for _ in range(c)]
+
+
+@kernel
+def _step_channels(counts, weights, step_cost, ch):
+    """Channel values of each row: its events' counts times their weights, summed in event order,
+    less the step cost from helpfulness."""
+    for i in range(counts.shape[0]):
+        h = s = 0.0
+        for k in range(counts.shape[1]):
+            c = counts[i, k]
+            if c != 0:
+                h += c * weights[k, 0]
+                s += c * weights[k, 1]
+        ch[i, 0] = h - step_cost
+        ch[i, 1] = s

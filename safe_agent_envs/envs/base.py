@@ -293,8 +293,7 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
     def _finish_step(self, E: np.ndarray):
         L, s = self.layout, self.S[0]
         if np.count_nonzero(E):
-            ch = E[0] @ self.channels.weights
-            h, sf = float(ch[0]) - self.channels.step_cost, float(ch[1])
+            h, sf = self.channels.step_channels(E)[0].tolist()
             events = self.channels.event_list(E[0])
         else:
             h, sf, events = -self.channels.step_cost, 0.0, []
