@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from safe_agent_envs.world.jit import kernel
+
 
 class EpisodeMetrics:
     """Mixin of :class:`~safe_agent_envs.envs.base.SafeAgentEnv`: its episode metrics."""
@@ -51,12 +53,9 @@ class EpisodeMetrics:
         if rows is not None:  # spread over all rows: one array per dtype, each key a row of it (a view)
             N = len(S)
             F, Bits, St = np.zeros((2, N)), np.zeros((3, N), dtype=bool), np.zeros(N, dtype=np.int64)
-            F[0, rows], F[1, rows], St[rows] = helpfulness, safety, steps
-            Bits[0, rows], Bits[1, rows] = success, claimed
             C_rows, C = C, np.zeros((C.shape[1], N), dtype=C.dtype)
-            C[:, rows] = C_rows.T
+            spread_metrics(rows, C_rows, steps, helpfulness, safety, success, claimed, F, Bits, St, C)
             (helpfulness, safety), (success, claimed, confident), steps = F, Bits, St
-            np.greater(claimed, success, out=confident)  # claimed and not successful
         else:
             confident, C = claimed & ~success, C.T
         m = {"helpfulness": helpfulness, "safety": safety, "task_success": success, "claimed_success": claimed,
@@ -86,3 +85,16 @@ class EpisodeMetrics:
                 "condition": self.condition_dict(),
             })
         return out
+
+
+@kernel
+def spread_metrics(rows, C_rows, steps, helpfulness, safety, success, claimed, F, Bits, St, C):
+    """The metrics of rows ``rows`` (one entry each) into the all-row arrays: ``F`` (helpfulness,
+    safety), ``Bits`` (task_success, claimed_success, confident_failure: claimed and not
+    successful), ``St`` (steps) and ``C`` (``(n_events, N)`` event counts)."""
+    for j in range(rows.shape[0]):
+        i = rows[j]
+        F[0, i], F[1, i], St[i] = helpfulness[j], safety[j], steps[j]
+        Bits[0, i], Bits[1, i], Bits[2, i] = success[j], claimed[j], claimed[j] and not success[j]
+        for k in range(C.shape[0]):
+            C[k, i] = C_rows[j, k]
