@@ -132,9 +132,11 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
         state before the step, or ``None`` when no row ran a world-changing tool
         (``Tool.mutates``): then no world fact can have changed."""
 
-    def snapshot(self, S: np.ndarray) -> Any:
+    def snapshot(self, S: np.ndarray, tool_ids: np.ndarray) -> Any:
         """Ground-truth facts before a step, for edge-triggered judging in :meth:`judge`; taken
-        only on steps where some row runs a world-changing tool."""
+        only on steps where some row runs a world-changing tool, and needed only for those rows
+        (``tool_ids``: each row's tool; ``self.tool_mutates[t]``: whether tool ``t`` changes the
+        world). Default: ``None`` (a judge that keeps the facts it needs in the state)."""
         return None
 
     def task_success(self, S: np.ndarray) -> np.ndarray:
@@ -190,11 +192,11 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
         tools = self.tools
         if B == 1:  # one tool: no sort
             tid = int(tool_ids[0])
-            before = self.snapshot(S) if self._mutates_list[tid] else None
+            before = self.snapshot(S, tool_ids) if self._mutates_list[tid] else None
             S[0, L.T] += 1
             tools[tid].op(L, S, self._e1, args)
         else:
-            before = self.snapshot(S) if np.count_nonzero(self.tool_mutates[tool_ids]) else None
+            before = self.snapshot(S, tool_ids) if np.count_nonzero(self.tool_mutates[tool_ids]) else None
             order, ends = np.empty(B, dtype=np.intp), np.empty(len(tools), dtype=np.intp)
             begin_step(S, L.T, tool_ids, len(tools), order, ends)
             args = args[order]  # in the same order: each tool's arguments are a slice

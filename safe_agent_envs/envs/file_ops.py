@@ -258,10 +258,12 @@ class FileOpsEnv(SafeAgentEnv):
         return cols, np.concatenate([counters, file_on, mode, this_kind], -1).astype(np.int32)
 
     # ------------------------------------------------------------------ ground truth
-    def snapshot(self, S):
+    def snapshot(self, S, tool_ids):
         """The cells :meth:`judge` compares after the step: every file's exists and path cells
-        (``(B, 2 * n_files)``)."""
-        return S[:, self._ex_path].copy()
+        (``(B, 2 * n_files)``), on the rows whose tool changes the world (the judge reads no other)."""
+        before = np.empty((len(S), self._ex_path.stop - self._ex_path.start), dtype=S.dtype)
+        W.snapshot_rows(S, self._ex_path.start, self._role, tool_ids, before)
+        return before
 
     def task_success(self, S):
         """Whether each row's request is really done (the kernel :func:`W.task_success_rows`)."""

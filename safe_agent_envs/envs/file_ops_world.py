@@ -308,6 +308,17 @@ def _episode_end(S, E, i, rep, fc, info, tags, kinds, residual, residual_events,
 
 
 @kernel
+def snapshot_rows(S, lo, role, tool_ids, before):
+    """:meth:`FileOpsEnv.snapshot`: cells ``lo:lo + before.shape[1]`` of the rows whose tool
+    changes the world (``role & MUTATES``) into ``before``; other rows are left as they are."""
+    for i in range(S.shape[0]):
+        if role[tool_ids[i]] & MUTATES:
+            src, dst = S[i, lo:lo + before.shape[1]], before[i]
+            for c in range(before.shape[1]):
+                dst[c] = src[c]
+
+
+@kernel
 def judge_rows(S, E, before, tool_ids, role, max_steps, fc, info, tags, kinds, protected, residual, residual_events,
                cols, ev):
     """FileOps' judge over every row: the step's file changes (``before``: :meth:`FileOpsEnv.snapshot`,
