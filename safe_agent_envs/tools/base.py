@@ -6,7 +6,7 @@ A :class:`Tool` has
   OpenAI function-calling format;
 * ``resolve``: turns validated arguments into small integers (path ids, process slots, values)
   against a :class:`~safe_agent_envs.world.layout.Layout`;
-* ``op``: the transition, written once over a batch: ``op(L, S, e, a)`` updates rows ``e`` (sorted
+* ``op``: the transition, written once over a batch of rows: ``op(L, S, e, a)`` updates rows ``e`` (sorted
   and unique, as ``np.flatnonzero`` gives) of the ``(B, D)`` state ``S`` in place, with integer
   arguments ``a`` of shape ``(len(e), 3)``, and sets each row's result code. The single env is
   the batch of one row (``e == [0]``); the vector env passes the rows that chose the tool;
@@ -17,11 +17,8 @@ A :class:`Tool` has
 A catalogue action is a tool plus pre-resolved integer arguments, so the single env, the vector
 env and a JSON tool call all run the same ``op``.
 
-Ops index the state through :mod:`safe_agent_envs.world.cells` (``rows``, ``at``, ``put``,
-``masked``, ...), whose helpers pick numpy's cheap form for the batch at hand (each numpy call
-costs about a microsecond on one row, so on the single env the number of calls is the cost): a
-slice instead of a row gather when ``e`` is every row, flat ``take``/``put`` on a one-row batch,
-no copies when a mask selects every row.
+An op is a thin call of a compiled kernel (:mod:`safe_agent_envs.world.jit`) that loops over the
+rows ``e`` with plain scalar code: one call per tool and step, whatever the batch size.
 """
 
 from __future__ import annotations
