@@ -10,7 +10,9 @@ N=64, 1024 and 8192; native/sync ratios (native at N=1024, and best native, over
 in a short SB3 PPO ``MlpPolicy`` run (default hyperparameters, two 2,048-sample rollouts), on one
 env (``DummyVecEnv``) and on 64 native batched envs (``NativeVecEnv``); memory per 1,000 envs (state array bytes, and tracemalloc
 peak while building and stepping a 1,000-env native vector env). Actions are uniform random over
-the catalogue (the same workload for every path).
+the catalogue (the same workload for every path). Every measurement is of a warm process: the
+rule kernels are compiled (or loaded from numba's cache) by an untimed warm-up run of the same
+workload first.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from safe_agent_envs.envs.base import SafeAgentEnv
 from safe_agent_envs.registration import ENVS
 
 
-def _single(env, n):
+def _single(env, n, warm_up=True):
+    if warm_up:  # compile or load the kernels outside the timing
+        _single(env, min(n, 200), warm_up=False)
     env.reset(seed=0)
     acts = np.random.default_rng(0).integers(0, env.action_space.n, n)
     t = time.perf_counter()
@@ -41,7 +45,9 @@ def _single(env, n):
     return n / (time.perf_counter() - t)
 
 
-def _vector(vec, n_steps):
+def _vector(vec, n_steps, warm_up=True):
+    if warm_up:  # compile or load the kernels outside the timing
+        _vector(vec, min(n_steps, 20), warm_up=False)
     vec.reset(seed=0)
     acts = np.random.default_rng(0).integers(0, vec.single_action_space.n, (n_steps, vec.num_envs))
     t = time.perf_counter()
