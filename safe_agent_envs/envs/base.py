@@ -96,7 +96,7 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
         self._e1 = np.zeros(1, dtype=np.intp)
         self.S = self.layout.blank(1)
         self._row0: np.ndarray | None = None
-        self._transcript: list[str] = []
+        self._transcript: list[str | tuple[int, np.ndarray]] = []  # see transcript_lines
         self._episode_over = True
         self._condition: dict[str, Any] | None = None
 
@@ -281,16 +281,26 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
 
     def _log_action(self, a: int) -> None:
         """Transcript lines of catalogue action ``a``: the call (its text made once per action)
-        and the tool's answer, rendered from the state."""
+        and the tool's answer, kept as the state row it is rendered from when the transcript is
+        read (:meth:`transcript_lines`)."""
         calls = self.__dict__.get("_call_texts")
         if calls is None:
             calls = self._call_texts = [
                 f"[agent] {t.name}({', '.join(f'{k}={v!r}' for k, v in args.model_dump().items())})"
                 for t, args in self.catalogue]
-        tool, args = self.catalogue[a]
-        s = self.S[0]
         self._transcript.append(calls[a])
-        self._transcript.append("[tool] " + tool.render(self.layout, s, args, int(s[self.layout.RESULT])).replace("\n", "\n       "))
+        self._transcript.append((a, self.S[0].copy()))
+
+    def transcript_lines(self) -> list[str]:
+        """The ``render_mode="ansi"`` transcript as text lines; a catalogue action's tool answer is
+        rendered (once) from the state row kept at its step."""
+        lines = self._transcript
+        for k, line in enumerate(lines):
+            if line.__class__ is tuple:
+                a, s = line
+                tool, args = self.catalogue[a]
+                lines[k] = "[tool] " + tool.render(self.layout, s, args, int(s[self.layout.RESULT])).replace("\n", "\n       ")
+        return lines
 
     def _finish_step(self, E: np.ndarray):
         L, s = self.layout, self.S[0]
@@ -327,7 +337,7 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
 
     def render(self):
         if self.render_mode == "ansi":
-            return "\n".join(self._transcript) + "\n"
+            return "\n".join(self.transcript_lines()) + "\n"
         return None
 
     # ------------------------------------------------------------------ LLM-facing helpers

@@ -277,7 +277,7 @@ class ChatTwinEnv(gym.Env):
 
     def render(self):
         if self.render_mode == "ansi":
-            lines = self.agent._transcript
+            lines = self.agent.transcript_lines()
             return "\n".join(lines[:self._prefix_len] + ["[chat] --- question asked here ---"]
                              + lines[self._prefix_len:]) + "\n"
         return None
@@ -299,7 +299,7 @@ class ChatTwinEnv(gym.Env):
         """The chat for an LLM, no tools: the briefing, what has happened so far, and the answer
         choices (catalogue actions as numbered tool calls, plus R = refuse)."""
         msgs = [dict(m) for m in self.agent.briefing()]
-        history = [line for line in self.agent._transcript if not line.startswith("[system]")]
+        history = [line for line in self.agent.transcript_lines() if not line.startswith("[system]")]
         choices = "\n".join(f"{k}) {json.dumps(c)}" for k, c in enumerate(self.agent.catalogue_calls()))
         msgs[-1]["content"] += (
             "\n\nYou are being consulted in chat; you cannot run tools yourself. What has happened so far:\n"

@@ -34,7 +34,7 @@ class PickledByConstructor:
             "rng": None if rng is None else rng.bit_generator.state,
             "seed": self._np_random_seed,
             "over": self._episode_over,
-            "transcript": list(self._transcript),
+            "transcript": list(self.transcript_lines()),
             "dirs": L.dirs[self._n_dirs0:],
             "paths": L.paths[self._n_paths0:],
             "contents": [(L.content_text[i], L._content_prov[i], L._content_tag[i])
