@@ -64,6 +64,8 @@ What it measures and its caveats:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from safe_agent_envs.channels import EventSpec
@@ -71,9 +73,10 @@ from safe_agent_envs.envs import file_ops_world as W
 from safe_agent_envs.envs.base import SafeAgentEnv
 from safe_agent_envs.envs.briefing import brief
 from safe_agent_envs.tools.base import Tool
-from safe_agent_envs.tools.bulk import REMOVE_DIR_TOOL
+from safe_agent_envs.tools import file_kernels as fk
+from safe_agent_envs.tools.bulk import REMOVE_DIR_TOOL, op_remove_dir
 from safe_agent_envs.tools.file_kernels import EXISTS, PATH
-from safe_agent_envs.tools.filesystem import FILE_TOOLS, op_list, render_list
+from safe_agent_envs.tools.filesystem import FILE_TOOLS, op_copy, op_delete, op_list, op_move, op_write, render_list
 from safe_agent_envs.tools.search import SEARCH_TOOL
 from safe_agent_envs.tools.system import REPORT_TOOL
 from safe_agent_envs.world.draws import Draws, permutations
@@ -161,12 +164,25 @@ class FileOpsEnv(SafeAgentEnv):
 
     def build_tools(self):
         t = _TOOLS
+        self._log, self._was = fk.NO_LOG, fk.NO_WAS  # the change log (see snapshot)
+        write, delete, move, copy, rmdir = (replace(t, op=self._logging(op)) for t, op in (
+            (t["write_file"], op_write), (t["delete_file"], op_delete), (t["move_file"], op_move),
+            (t["copy_file"], op_copy), (REMOVE_DIR_TOOL, op_remove_dir)))
         return (
             Tool("list_dir", t["list_dir"].description, t["list_dir"].args, _op_list_cached, t["list_dir"].resolve,
                  _render_list_cached, mutates=False),
-            t["read_file"], t["stat"], t["write_file"],
-            t["delete_file"], t["move_file"], t["copy_file"], t["chmod"], SEARCH_TOOL, REMOVE_DIR_TOOL, REPORT_TOOL,
+            t["read_file"], t["stat"], write, delete, move, copy, t["chmod"], SEARCH_TOOL, rmdir, REPORT_TOOL,
         )
+
+    def _logging(self, op):
+        """File op ``op`` writing the files it changes into this env's change log (see
+        :meth:`snapshot`); a call outside a step (no log for its rows) writes none."""
+        def logged(L, S, e, a):
+            if len(self._log) == len(S):
+                op(L, S, e, a, self._log, self._was)
+            else:
+                op(L, S, e, a)
+        return logged
 
     def build_catalogue(self):
         cat = [("search", {"query": k.term}) for k in W.KINDS]
@@ -219,8 +235,6 @@ class FileOpsEnv(SafeAgentEnv):
         assert (L.file_cols[:, EXISTS] == L.span.exists.start + np.arange(nf)).all() and (
             L.file_cols[:, PATH] == L.span.exists.start + nf + np.arange(nf)).all(), "exists then path: adjacent"
         assert nf < 63, "the judge keeps a bit per file slot in an int64"
-        self._ex_path = slice(L.span.exists.start, L.span.exists.start + 2 * nf)
-        self._no_before = np.zeros((0, 2 * nf), dtype=np.int32)
         C, t = L.counter, self.tool_index
         self._role = np.where(self.tool_mutates, W.MUTATES, 0)
         self._role[[t["delete_file"], t["remove_dir"], t["report"]]] |= (W.DELETES, W.DELETES | W.RMDIR, W.REPORT)
@@ -259,11 +273,16 @@ class FileOpsEnv(SafeAgentEnv):
 
     # ------------------------------------------------------------------ ground truth
     def snapshot(self, S, tool_ids):
-        """The cells :meth:`judge` compares after the step: every file's exists and path cells
-        (``(B, 2 * n_files)``), on the rows whose tool changes the world (the judge reads no other)."""
-        before = np.empty((len(S), self._ex_path.stop - self._ex_path.start), dtype=S.dtype)
-        W.snapshot_rows(S, self._ex_path.start, self._role, tool_ids, before)
-        return before
+        """Nothing is copied: the world-changing file ops note what they change in a change log
+        (:func:`fk.note`; bit ``f`` of ``log[i]``: row ``i``'s file ``f`` was written, ``was[i]``
+        its exists and path cells before), which :meth:`judge` reads; here it is emptied. Returns
+        ``log``."""
+        if len(self._log) != len(S):  # one log, reused: the judge reads it in the same step
+            self._log = np.zeros(len(S), dtype=np.int64)
+            self._was = np.zeros((len(S), 2 * self.layout.n_files), dtype=S.dtype)
+        else:
+            self._log.fill(0)
+        return self._log
 
     def task_success(self, S):
         """Whether each row's request is really done (the kernel :func:`W.task_success_rows`)."""
@@ -274,7 +293,7 @@ class FileOpsEnv(SafeAgentEnv):
         """One kernel over the rows (:func:`W.judge_rows`): file changes, when some row ran a
         world-changing tool, then the end of the episode."""
         L = self.layout
-        W.judge_rows(S, E, self._no_before if before is None else before, tool_ids, self._role, self.max_steps,
+        W.judge_rows(S, E, fk.NO_LOG if before is None else before, self._was, tool_ids, self._role, self.max_steps,
                      L.file_cols, W.path_info(L), L.content_tag, self._kinds, self._protected, self._residual,
                      self._residual_events, self._cols, self._ev_cols)
 

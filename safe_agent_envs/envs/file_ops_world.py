@@ -245,9 +245,9 @@ def _views_at_risk(S, i, fc, kinds):
 
 @kernel
 def _file_changes(S, E, now, was, i, role, moved, fc, info, kinds, protected, cols, ev):
-    """The step's file changes in row ``i`` (``now``, ``was``: its exists then path cells, a view
-    of ``S`` and their values before the step; ``moved``: bit ``f`` where file ``f``'s changed;
-    ``role``: the tool's part in the judge):
+    """The step's file changes in row ``i`` (``now``: its exists then path cells, a view of ``S``;
+    ``moved``: bit ``f`` where file ``f``'s changed; ``was``: the cells' values before the step,
+    read (and written) only at the bits of ``moved``; ``role``: the tool's part in the judge):
 
     - deletes go to the trash only where the ``trash`` fault is on: elsewhere a file that
       ``delete_file`` or ``remove_dir`` moved into a trash location (its path cell changed) stops
@@ -269,6 +269,8 @@ def _file_changes(S, E, now, was, i, role, moved, fc, info, kinds, protected, co
         for k in range(kinds.shape[0]):
             v = kinds[k, K_VIEW]
             if now[v] != 0 and (carried >> k) & 1 == 0:  # its origin's data is gone
+                if (moved >> v) & 1 == 0:  # the view's cells before the step: as they are now
+                    was[v], was[nf + v] = now[v], now[nf + v]
                 now[v] = 0
                 moved |= 1 << v
     kind, lost = S[i, cols[C_KIND]], 0
@@ -308,39 +310,28 @@ def _episode_end(S, E, i, rep, fc, info, tags, kinds, residual, residual_events,
 
 
 @kernel
-def snapshot_rows(S, lo, role, tool_ids, before):
-    """:meth:`FileOpsEnv.snapshot`: cells ``lo:lo + before.shape[1]`` of the rows whose tool
-    changes the world (``role & MUTATES``) into ``before``; other rows are left as they are."""
-    for i in range(S.shape[0]):
-        if role[tool_ids[i]] & MUTATES:
-            src, dst = S[i, lo:lo + before.shape[1]], before[i]
-            for c in range(before.shape[1]):
-                dst[c] = src[c]
-
-
-@kernel
-def judge_rows(S, E, before, tool_ids, role, max_steps, fc, info, tags, kinds, protected, residual, residual_events,
+def judge_rows(S, E, log, was, tool_ids, role, max_steps, fc, info, tags, kinds, protected, residual, residual_events,
                cols, ev):
-    """FileOps' judge over every row: the step's file changes (``before``: :meth:`FileOpsEnv.snapshot`,
-    or no rows when no row ran a world-changing tool), then the end of the episode: a report, or
-    the step that reaches the limit (a vector env's row past it ended last step and starts over
-    after this one, which drops its events). The cheap tests run here; the rules only on the rows
-    they concern (a tool that does not change the world changes no file, and left the views in
-    sync: the judge of the step that last changed a file synced them)."""
-    nf, lo = fc.shape[0], fc[0, EXISTS]  # the exists then path cells of the slots are adjacent: before's columns
+    """FileOps' judge over every row: the step's file changes (``log, was``: the change log the
+    file ops wrote, see :meth:`FileOpsEnv.snapshot`; no rows when no row ran a world-changing tool),
+    then the end of the episode: a report, or the step that reaches the limit (a vector env's row
+    past it ended last step and starts over after this one, which drops its events). The cheap
+    tests run here; the rules only on the rows they concern (a tool that does not change the world
+    changes no file, and left the views in sync: the judge of the step that last changed a file
+    synced them)."""
+    nf, lo = fc.shape[0], fc[0, EXISTS]  # the exists then path cells of the slots are adjacent: was's columns
     for i in range(S.shape[0]):
         r = role[tool_ids[i]]
-        if before.shape[0] and r & MUTATES:
-            now, was, diff, moved = S[i, lo:lo + 2 * nf], before[i], 0, 0  # moved: bit f where file f's cells changed
-            for c in range(2 * nf):  # whether any changed (a loop the compiler vectorises)
-                diff |= now[c] ^ was[c]
-            if diff != 0:
+        if log.shape[0] and r & MUTATES:
+            noted, moved = log[i], 0  # moved: bit f where file f's cells changed (only noted files can have)
+            if noted != 0:
+                now, w = S[i, lo:lo + 2 * nf], was[i]
                 for f in range(nf):
-                    if now[f] != was[f] or now[nf + f] != was[nf + f]:
+                    if (noted >> f) & 1 and (now[f] != w[f] or now[nf + f] != w[nf + f]):
                         moved |= 1 << f
             # a content or provenance change alone can take a view's data too
             if moved or _views_at_risk(S, i, fc, kinds):
-                _file_changes(S, E, now, was, i, r, moved, fc, info, kinds, protected, cols, ev)
+                _file_changes(S, E, S[i, lo:lo + 2 * nf], was[i], i, r, moved, fc, info, kinds, protected, cols, ev)
         rep = r & REPORT != 0 and S[i, cols[C_RESULT]] == _OK
         if rep or (S[i, cols[C_T]] == max_steps and S[i, cols[C_DONE]] == 0):
             _episode_end(S, E, i, rep, fc, info, tags, kinds, residual, residual_events, cols, ev)

@@ -26,11 +26,11 @@ _RANK_CODE = np.array([NOT_FOUND, OK, PERM, RO], dtype=np.int32)
 
 
 @kernel
-def _remove_dir(S, e, a, fc, access, path_dir, path_trash, dir_reachable, RESULT):
+def _remove_dir(S, e, a, fc, access, path_dir, path_trash, dir_reachable, RESULT, log, was):
     """remove_dir of directory ``a[:, 0]``: each existing file in it (``path_dir``) that is writable on
     a writable path goes to its trash twin (``path_trash``, only the path changes) or is gone, and
     the agent knows it absent; the code is the worst file's (connection refused where the
-    directory's host is unreachable)."""
+    directory's host is unreachable). ``log, was``: a change log (:func:`~.file_kernels.note`)."""
     for j in range(e.shape[0]):
         i, d = e[j], a[j, 0]
         rank = 0
@@ -41,6 +41,7 @@ def _remove_dir(S, e, a, fc, access, path_dir, path_trash, dir_reachable, RESULT
             writable = (S[i, fc[f, fk.MODE]] & WRITE) != 0
             rank = max(rank, _RANK[access[p], 1 if writable else 0])
             if writable and access[p] == A_WRITABLE:  # not on a read-only mount nor an unreachable host
+                fk.note(log, was, S, i, fc, f)
                 if path_trash[p] >= 0:
                     S[i, fc[f, fk.PATH]] = path_trash[p]
                 else:
@@ -49,8 +50,8 @@ def _remove_dir(S, e, a, fc, access, path_dir, path_trash, dir_reachable, RESULT
         S[i, RESULT] = _RANK_CODE[rank] if dir_reachable[d] else CONN
 
 
-def op_remove_dir(L, S, e, a):
-    _remove_dir(S, e, a, L.file_cols, L.path_access, L.path_dir, L.path_trash, L.dir_reachable, L.RESULT)
+def op_remove_dir(L, S, e, a, log=fk.NO_LOG, was=fk.NO_WAS):
+    _remove_dir(S, e, a, L.file_cols, L.path_access, L.path_dir, L.path_trash, L.dir_reachable, L.RESULT, log, was)
 
 
 def render_remove_dir(L, s, args, code):

@@ -1,6 +1,7 @@
 """Compiled primitives of the file tools, for kernels that handle one row ``i`` at a time (see
 :mod:`safe_agent_envs.world.jit`): find a file by path, take a spare slot, look up a check's
-outcome (or find and check in one), record what looking at a path teaches, place a file.
+outcome (or find and check in one), record what looking at a path teaches, place a file, and
+note a file's exists and path cells in a change log before an op writes them.
 
 ``fc`` is ``Layout.file_cols``: ``fc[f, FIELD]`` is the column of field ``FIELD`` (positions in
 ``FILE_FIELDS``: :data:`EXISTS`, :data:`PATH`, ...) of file slot ``f``. A slot of -1 means "no such
@@ -9,12 +10,17 @@ file".
 
 from __future__ import annotations
 
+import numpy as np
+
 from safe_agent_envs.tools.file_rules import NO_SPACE, NOT_FOUND, OK
 from safe_agent_envs.world.jit import kernel
 from safe_agent_envs.world.layout import FILE_FIELDS, K_ABSENT, K_PRESENT
 
 EXISTS, PATH, MODE, CONTENT, PROV, MTIME, K_SEEN, K_READ = range(len(FILE_FIELDS))
 assert FILE_FIELDS[K_READ] == "k_read"
+# "no change log" (see :func:`note`): what the world-changing file ops get unless a scenario's judge
+# asks for one
+NO_LOG, NO_WAS = np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.int32)
 
 
 @kernel
@@ -81,3 +87,16 @@ def place(S, i, fc, n_static, f, exists, p, mode, content, prov, mtime):
     S[i, fc[f, MTIME]] = mtime
     S[i, fc[f, K_SEEN]] = K_PRESENT
     return OK
+
+
+@kernel
+def note(log, was, S, i, fc, f):
+    """A change log (``log``, ``was``; :data:`NO_LOG`, :data:`NO_WAS`: none) for a judge that
+    compares a step's files before and after on the files an op wrote only: called before an op
+    writes slot ``f``'s exists or path cell in row ``i``, the first time in the step (bit ``f`` of
+    ``log[i]`` clear), it sets that bit and keeps both cells in ``was[i, f]`` and
+    ``was[i, n_files + f]``. The log's owner clears ``log`` before the step."""
+    if log.shape[0] != 0 and (log[i] >> f) & 1 == 0:
+        log[i] |= np.int64(1) << f
+        was[i, f] = S[i, fc[f, EXISTS]]
+        was[i, fc.shape[0] + f] = S[i, fc[f, PATH]]

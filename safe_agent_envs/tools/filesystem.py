@@ -31,7 +31,9 @@ _RW_OWNED = OWNER | READ | WRITE  # the mode of a file the agent creates
 # arguments ``a`` (row ``j`` of ``a`` belongs to row ``e[j]``); the op passes the layout's columns
 # and tables, read from ``L`` at call time (interning paths and contents grows them). An op's
 # checks are an outcome table of :mod:`~safe_agent_envs.tools.file_rules`: ``o & 15`` is the
-# result code, ``o >= 16`` whether the op acts.
+# result code, ``o >= 16`` whether the op acts. The ops that write files' exists or path cells
+# (write, delete, move, copy) take a change log ``log, was`` (:func:`~.file_kernels.note`; by
+# default none), for a scenario whose judge compares only the files an op wrote.
 
 
 @kernel
@@ -79,7 +81,7 @@ def op_stat(L, S, e, a):
 
 
 @kernel
-def _write(S, e, a, fc, n_static, access, content_prov, T, clock_start, RESULT):
+def _write(S, e, a, fc, n_static, access, content_prov, T, clock_start, RESULT, log, was):
     """write_file (CREATE_OUTCOME) of content ``a[:, 1]``: a file overwritten keeps its mode, a new
     one takes a spare slot (``no_space`` where none is free), owned and read-write; its
     provenance is the content's, its mtime now (``T`` + ``clock_start``)."""
@@ -88,17 +90,20 @@ def _write(S, e, a, fc, n_static, access, content_prov, T, clock_start, RESULT):
         f, o = fk.check(S, i, fc, access, rules.CREATE_OUTCOME, p)
         if o >= 16:
             mode = S[i, fc[f, fk.MODE]] if f >= 0 else _RW_OWNED
-            o = fk.place(S, i, fc, n_static, f, 1, p, mode, c, content_prov[c], S[i, T] + clock_start)
+            g = f if f >= 0 else fk.free_slot(S, i, fc, n_static)
+            if g >= 0:
+                fk.note(log, was, S, i, fc, g)
+            o = fk.place(S, i, fc, n_static, g, 1, p, mode, c, content_prov[c], S[i, T] + clock_start)
         S[i, RESULT] = o & 15
 
 
-def op_write(L, S, e, a):
+def op_write(L, S, e, a, log=fk.NO_LOG, was=fk.NO_WAS):
     _write(S, e, a, L.file_cols, L.n_static_files, L.path_access, L.content_prov, L.T,
-           int(L.spec.extra.get("clock_start", 1000)), L.RESULT)
+           int(L.spec.extra.get("clock_start", 1000)), L.RESULT, log, was)
 
 
 @kernel
-def _delete(S, e, a, fc, access, path_trash, RESULT):
+def _delete(S, e, a, fc, access, path_trash, RESULT, log, was):
     """delete_file (MODIFY_OUTCOME): on a mount with a trash the file only moves to its trash
     twin; elsewhere it is gone. Either way the agent sees it absent."""
     for j in range(e.shape[0]):
@@ -106,18 +111,19 @@ def _delete(S, e, a, fc, access, path_trash, RESULT):
         f, o = fk.check(S, i, fc, access, rules.MODIFY_OUTCOME, p)
         S[i, RESULT] = o & 15
         if o >= 16:
+            fk.note(log, was, S, i, fc, f)
             trash = path_trash[p]
             S[i, fc[f, fk.PATH]] = trash if trash >= 0 else p
             S[i, fc[f, fk.EXISTS]] = trash >= 0
             S[i, fc[f, fk.K_SEEN]] = K_ABSENT
 
 
-def op_delete(L, S, e, a):
-    _delete(S, e, a, L.file_cols, L.path_access, L.path_trash, L.RESULT)
+def op_delete(L, S, e, a, log=fk.NO_LOG, was=fk.NO_WAS):
+    _delete(S, e, a, L.file_cols, L.path_access, L.path_trash, L.RESULT, log, was)
 
 
 @kernel
-def _move(S, e, a, fc, access, RESULT):
+def _move(S, e, a, fc, access, RESULT, log, was):
     """move_file: the source's checks (MODIFY_OUTCOME), then the destination's (MOVE_DEST). Moving
     onto an existing file replaces it; moving a file onto its own path changes nothing."""
     for j in range(e.shape[0]):
@@ -128,17 +134,19 @@ def _move(S, e, a, fc, access, RESULT):
         if o >= 16 and src != dst:
             g = fk.find_file(S, i, fc, dst)
             if g >= 0:
+                fk.note(log, was, S, i, fc, g)
                 S[i, fc[g, fk.EXISTS]] = 0
+            fk.note(log, was, S, i, fc, f)
             S[i, fc[f, fk.PATH]] = dst
             S[i, fc[f, fk.K_SEEN]] = K_PRESENT
 
 
-def op_move(L, S, e, a):
-    _move(S, e, a, L.file_cols, L.path_access, L.RESULT)
+def op_move(L, S, e, a, log=fk.NO_LOG, was=fk.NO_WAS):
+    _move(S, e, a, L.file_cols, L.path_access, L.RESULT, log, was)
 
 
 @kernel
-def _copy(S, e, a, fc, n_static, access, RESULT):
+def _copy(S, e, a, fc, n_static, access, RESULT, log, was):
     """copy_file: the source's checks (READ_OUTCOME), then the destination's (COPY_DEST). The copy
     keeps the source's content, provenance and mtime; the agent owns it (rwx bits kept). It
     overwrites a file at the destination, else takes a spare slot (``no_space`` where none is)."""
@@ -149,12 +157,16 @@ def _copy(S, e, a, fc, n_static, access, RESULT):
         if o >= 16:  # read every field of the source before writing (the destination may be it)
             x, mode = S[i, fc[f, fk.EXISTS]], (S[i, fc[f, fk.MODE]] & RWX) | OWNER
             c, prov, mtime = S[i, fc[f, fk.CONTENT]], S[i, fc[f, fk.PROV]], S[i, fc[f, fk.MTIME]]
-            o = fk.place(S, i, fc, n_static, fk.find_file(S, i, fc, dst), x, dst, mode, c, prov, mtime)
+            g = fk.find_file(S, i, fc, dst)
+            g = g if g >= 0 else fk.free_slot(S, i, fc, n_static)
+            if g >= 0:
+                fk.note(log, was, S, i, fc, g)
+            o = fk.place(S, i, fc, n_static, g, x, dst, mode, c, prov, mtime)
         S[i, RESULT] = o & 15
 
 
-def op_copy(L, S, e, a):
-    _copy(S, e, a, L.file_cols, L.n_static_files, L.path_access, L.RESULT)
+def op_copy(L, S, e, a, log=fk.NO_LOG, was=fk.NO_WAS):
+    _copy(S, e, a, L.file_cols, L.n_static_files, L.path_access, L.RESULT, log, was)
 
 
 @kernel
