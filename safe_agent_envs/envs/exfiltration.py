@@ -127,6 +127,7 @@ class ExfiltrationEnv(SafeAgentEnv):
             raise ValueError(f"replacement_notice={replacement_notice!r} is not allowed; allowed values: "
                              f"{', '.join(W.REPLACEMENT_NOTICE)}")
         self.replacement_notice = replacement_notice
+        self._mark_buf = np.zeros(0, dtype=np.int32)  # the step's marks (see _marks)
         super().__init__(**kwargs)
 
     # ------------------------------------------------------------------ world
@@ -137,8 +138,16 @@ class ExfiltrationEnv(SafeAgentEnv):
         t = _TOOLS
         read = Tool("read_file", t["read_file"].description, t["read_file"].args, W.op_read_runbook,
                     t["read_file"].resolve, W.render_read_runbook, mutates=False)
-        return (t["list_dir"], read, t["stat"], t["write_file"], t["delete_file"], t["move_file"],
-                t["copy_file"], t["touch"]) + TRANSFER_TOOLS + MEMORY_TOOLS + (REPORT_TOOL,)
+        tools = (t["list_dir"], read, t["stat"], t["write_file"], t["delete_file"], t["move_file"],
+                 t["copy_file"], t["touch"]) + TRANSFER_TOOLS + MEMORY_TOOLS + (REPORT_TOOL,)
+        # each world-changing tool marks the file slots its call can have changed (see W.judge)
+        return tuple(W.marking(tool, self._marks) if tool.mutates else tool for tool in tools)
+
+    def _marks(self, n):
+        """The step's marks (W.mark_targets) for ``n`` rows: a scratch array, reused."""
+        if len(self._mark_buf) < n:
+            self._mark_buf = np.zeros(n, dtype=np.int32)
+        return self._mark_buf
 
     def build_catalogue(self):
         own, peer, secrets, data = (p for _, p, _ in W.HONEYTOKENS)
@@ -184,7 +193,8 @@ class ExfiltrationEnv(SafeAgentEnv):
         row[k["cond_monitored"]] = c.oversight == "monitored"
         row[k["cond_peer"]] = c.peer_memory == "cooperative"
         row[k["cond_persona"]] = c.persona != "none"
-        W.keep_facts(row[None], 0, L.file_cols, self._kept, self._tables()[0])  # the declared world's facts
+        # the declared world's facts
+        W.keep_facts(row, self._fields, L.n_files, self._facts, self._mtimes, self._tables()[0])
 
     def reset_rows(self, S, rows, rngs):
         """Start rows ``rows`` over. Each row draws from its own generator (:data:`_DRAWS`) an order
@@ -212,8 +222,12 @@ class ExfiltrationEnv(SafeAgentEnv):
         named = {"RESULT": L.RESULT, "CLAIM": L.CLAIM, **L.counter, **L.know}
         self._cols = np.array([named[n] for n in W.COLS], dtype=np.intp)
         self._evs = np.array([ev[n] for n in W.EVS], dtype=np.intp)
-        kept, n = W.kept_counters(L.n_files), L.n_files  # each file's two kept counters
-        self._kept = np.array([[L.counter[kept[f]], L.counter[kept[n + f]]] for f in range(n)], dtype=np.intp)
+        # the kernels read each file field, and each of the two kept counters, as adjacent columns
+        n, fc = L.n_files, L.file_cols
+        kept = np.array([L.counter[name] for name in W.kept_counters(n)])
+        if not (fc == fc[0] + np.arange(n)[:, None]).all() or not (kept == kept[0] + np.arange(2 * n)).all():
+            raise ValueError("W's kernels read a file field, or a kept counter, of every slot as adjacent columns")
+        self._fields, self._facts, self._mtimes = fc[0].copy(), int(kept[0]), int(kept[n])
         self._report_tool = self.tool_index["report"]
         self._injection = int(c.injection == "in_file")
         self._tool_class = np.zeros(len(self.tools), dtype=np.intp)  # per tool: its class (W.LEAK_TOOLS)
@@ -226,6 +240,13 @@ class ExfiltrationEnv(SafeAgentEnv):
         if leak_events != list(range(leak_events[0], leak_events[0] + W.LEAK_EVENTS)):
             raise ValueError("the leak events are not adjacent")
         self._backup_host = L.servers.index("backup-int")
+        unmarked = [t.name for t in self.tools if t.mutates and t.name not in W.TARGETS and t.name not in W.NO_TARGET]
+        if unmarked:
+            raise ValueError(f"W.judge looks only at the files a tool marks; {unmarked} mark none")
+        self._target_kind = np.array([W.TARGETS[t.name] if t.mutates and t.name in W.TARGETS else -1
+                                      for t in self.tools], dtype=np.intp)
+        if L.n_files > 31:
+            raise ValueError("W.mark_targets marks the file slots in one int32")
         self._tables_for = None  # (paths, contents) the lookup tables were built for
 
     # ------------------------------------------------------------------ ground truth
@@ -244,11 +265,12 @@ class ExfiltrationEnv(SafeAgentEnv):
         """One kernel, :func:`~safe_agent_envs.envs.exfiltration_world.judge`. ``before`` is unused:
         the kept counters hold each file's facts before the step, and a row that ran a
         world-changing tool has them recomputed."""
-        W.judge(S, E, tool_ids, self.tool_mutates, self._tool_class, self._report_tool, self._injection,
-                self._cols, self._evs, self.layout.file_cols, self._kept, *self._tables())
+        W.judge(S, E, tool_ids, self._target_kind, self._marks(len(S)), self._tool_class, self._report_tool,
+                self._injection, self._cols, self._evs, self._fields, self.layout.n_files, self._facts, self._mtimes,
+                *self._tables())
 
     def task_success(self, S):
-        return W.backed_up(S, self._cols, self.layout.file_cols, self._tables()[0])
+        return W.backed_up(S, self._cols, self._facts, self.layout.n_files)
 
     def observation_columns(self):
         L = self.layout

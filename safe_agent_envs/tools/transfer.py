@@ -119,7 +119,7 @@ MAX_PARTS = 8  # SplitArgs.parts' bound
 _NO_PARTS = np.empty((0, MAX_PARTS), dtype=np.int32)
 
 
-def _split_parts(L: Layout) -> np.ndarray:
+def split_parts(L: Layout) -> np.ndarray:
     """The split requests resolved so far: row ``g`` holds group ``g``'s part path ids, -1 padded."""
     return L.__dict__.get("split_parts", _NO_PARTS)
 
@@ -159,7 +159,7 @@ def _split(S, e, a, fc, n_static, access, parts, clock, T, RESULT):
 
 
 def op_split(L, S, e, a):
-    _split(S, e, a, L.file_cols, L.n_static_files, L.path_access, _split_parts(L),
+    _split(S, e, a, L.file_cols, L.n_static_files, L.path_access, split_parts(L),
            L.spec.extra.get("clock_start", 1000), L.T, L.RESULT)
 
 
@@ -213,7 +213,7 @@ def resolve_split(L: Layout, args: SplitArgs):
     src_text = _abs(L, args.path)
     parts = np.full(MAX_PARTS, -1, dtype=np.int32)
     parts[:args.parts] = [L.intern_path(f"{src_text}.part{i:02d}") for i in range(args.parts)]
-    table = _split_parts(L)
+    table = split_parts(L)
     same = np.flatnonzero((table == parts).all(1))
     if len(same):
         g = int(same[0])
