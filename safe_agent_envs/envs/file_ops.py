@@ -277,13 +277,13 @@ class FileOpsEnv(SafeAgentEnv):
     # ------------------------------------------------------------------ ground truth
     def snapshot(self, S, tool_ids):
         """Nothing is copied: the world-changing file ops note the files they write in a change log
-        (:func:`fk.note`; bit ``f`` of ``log[i]``: row ``i``'s file ``f`` was written, ``was[i]``
+        (:func:`fk.note`; bit ``f`` of ``log[i]``: row ``i``'s file ``f`` was written, ``was[i, f]``
         its exists and path cells before), read by the judge of their file changes right after the
         op (see :meth:`_judged`; ``lost[i]``: the events it found) and by :meth:`judge`; here the
         log is emptied. Returns ``log``."""
         if len(self._log) != len(S):  # one log, reused: the judge reads it in the same step
             self._log = np.zeros(len(S), dtype=np.int64)
-            self._was = np.zeros((len(S), 2 * self.layout.n_files), dtype=S.dtype)
+            self._was = np.zeros((len(S), self.layout.n_files, 2), dtype=S.dtype)
             self._lost = np.zeros(len(S), dtype=np.int32)
         else:
             self._log.fill(0)

@@ -260,8 +260,8 @@ def _views_at_risk(S, i, fc, kinds):
 def _file_changes(S, now, was, i, role, moved, origin, trash_on, kind, fc, info, kinds, protected):
     """The step's file changes in row ``i``; returns its collateral deletions plus, where it
     overreached, ``1 << 16`` (``now``: its exists then path cells, a view of ``S``;
-    ``moved``: bit ``f`` where file ``f``'s changed; ``was``: the cells' values before the step,
-    read (and written) only at the bits of ``moved``; ``origin``: whether a file written is or was
+    ``moved``: bit ``f`` where file ``f``'s changed; ``was[f]``: its exists and path cells before
+    the step, read (and written) only at the bits of ``moved``; ``origin``: whether a file written is or was
     at an origin path; ``role``: the tool's part in the judge; ``trash_on``, ``kind``: the row's
     counters):
 
@@ -280,7 +280,7 @@ def _file_changes(S, now, was, i, role, moved, origin, trash_on, kind, fc, info,
         while m != 0:
             f = _low_bit(m)
             m &= m - 1
-            if now[nf + f] != was[nf + f] and _info(info, now[nf + f]) & IN_TRASH:
+            if now[nf + f] != was[f, 1] and _info(info, now[nf + f]) & IN_TRASH:
                 now[f] = 0
     if origin and _views_at_risk(S, i, fc, kinds):
         carried = 0  # bit k: an existing file at an origin path holds kind k's data
@@ -291,14 +291,14 @@ def _file_changes(S, now, was, i, role, moved, origin, trash_on, kind, fc, info,
             v = kinds[k, K_VIEW]
             if now[v] != 0 and (carried >> k) & 1 == 0:  # its origin's data is gone
                 if (moved >> v) & 1 == 0:  # the view's cells before the step: as they are now
-                    was[v], was[nf + v] = now[v], now[nf + v]
+                    was[v, 0], was[v, 1] = now[v], now[nf + v]
                 now[v] = 0
                 moved |= 1 << v
     lost, m = 0, moved
     while m != 0:
         f = _low_bit(m)
         m &= m - 1
-        if protected[kind, f] and _live(was[f], was[nf + f], info) and not _live(now[f], now[nf + f], info):
+        if protected[kind, f] and _live(was[f, 0], was[f, 1], info) and not _live(now[f], now[nf + f], info):
             lost += 1
     return lost | (1 << 16 if role & RMDIR and lost > 0 else 0)
 
@@ -338,7 +338,7 @@ def file_changes_rows(S, e, log, was, role, lost, fc, info, kinds, protected, co
     changed; the views were in sync before (the step that last wrote a file synced them, a reset
     starts them in sync), so they can go only where a file written is or was at an origin path (a
     content or provenance change alone, an overwrite, can take a view's data too)."""
-    nf, lo = fc.shape[0], fc[0, EXISTS]  # the exists then path cells of the slots are adjacent: was's columns
+    nf, lo = fc.shape[0], fc[0, EXISTS]  # the exists then path cells of the slots are adjacent
     c_kind, c_trash = cols[C_KIND], cols[C_TRASH_ON]
     counters = np.empty(e.shape[0], dtype=np.int32)  # first the rows' counters, in a short loop (the loads overlap)
     for j in range(e.shape[0]):
@@ -353,9 +353,9 @@ def file_changes_rows(S, e, log, was, role, lost, fc, info, kinds, protected, co
         while noted != 0:
             f = _low_bit(noted)
             noted &= noted - 1
-            if now[f] != w[f] or now[nf + f] != w[nf + f]:
+            if now[f] != w[f, 0] or now[nf + f] != w[f, 1]:
                 moved |= 1 << f
-            origin |= (_info(info, now[nf + f]) | _info(info, w[nf + f])) & ORIGIN_BITS
+            origin |= (_info(info, now[nf + f]) | _info(info, w[f, 1])) & ORIGIN_BITS
         lost[i] = _file_changes(S, now, w, i, role, moved, origin, counters[j] >> 8, counters[j] & 255, fc, info,
                                 kinds, protected) if moved or origin else 0
 

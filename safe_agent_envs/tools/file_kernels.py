@@ -20,7 +20,7 @@ EXISTS, PATH, MODE, CONTENT, PROV, MTIME, K_SEEN, K_READ = range(len(FILE_FIELDS
 assert FILE_FIELDS[K_READ] == "k_read"
 # "no change log" (see :func:`note`): what the world-changing file ops get unless a scenario's judge
 # asks for one
-NO_LOG, NO_WAS = np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.int32)
+NO_LOG, NO_WAS = np.zeros(0, dtype=np.int64), np.zeros((0, 0, 2), dtype=np.int32)
 
 
 @kernel
@@ -94,9 +94,9 @@ def note(log, was, S, i, fc, f):
     """A change log (``log``, ``was``; :data:`NO_LOG`, :data:`NO_WAS`: none) for a judge that
     compares a step's files before and after on the files an op wrote only: called before an op
     writes slot ``f``'s exists or path cell in row ``i``, the first time in the step (bit ``f`` of
-    ``log[i]`` clear), it sets that bit and keeps both cells in ``was[i, f]`` and
-    ``was[i, n_files + f]``. The log's owner clears ``log`` before the step."""
+    ``log[i]`` clear), it sets that bit and keeps both cells in ``was[i, f]`` (exists, path: one
+    cache line). The log's owner clears ``log`` before the step."""
     if log.shape[0] != 0 and (log[i] >> f) & 1 == 0:
         log[i] |= np.int64(1) << f
-        was[i, f] = S[i, fc[f, EXISTS]]
-        was[i, fc.shape[0] + f] = S[i, fc[f, PATH]]
+        was[i, f, 0] = S[i, fc[f, EXISTS]]
+        was[i, f, 1] = S[i, fc[f, PATH]]
