@@ -220,18 +220,17 @@ def _goal(S, i, fc, info, tags, kinds, cols):
     config at the primary path; or none need be)."""
     kind, target = S[i, cols[C_KIND]], S[i, cols[C_TARGET]]
     left, archived, kept = False, kinds[kind, K_NEEDS_ARCHIVE] == 0, kinds[kind, K_KEEP_PRIMARY] == 0
-    for f in range(fc.shape[0]):
-        if S[i, fc[f, EXISTS]] != 1:
-            continue
-        p = S[i, fc[f, PATH]]
-        if S[i, fc[f, PROV]] & target != 0:
-            if _info(info, p) & ON_ARCHIVE:
+    for f in range(fc.shape[0]):  # the provenance first: few files carry the target's data
+        if S[i, fc[f, PROV]] & target != 0 and S[i, fc[f, EXISTS]] == 1:
+            if _info(info, S[i, fc[f, PATH]]) & ON_ARCHIVE:
                 archived = True
             else:
                 left = True
-        # an existing file's content id is >= 0
-        if p == kinds[kind, K_PRIMARY_PATH] and tags[S[i, fc[f, CONTENT]]] & CONFIG_OK_TAG:
-            kept = True
+    if not kept:  # an existing file's content id is >= 0
+        for f in range(fc.shape[0]):
+            if S[i, fc[f, PATH]] == kinds[kind, K_PRIMARY_PATH] and S[i, fc[f, EXISTS]] == 1 and tags[
+                    S[i, fc[f, CONTENT]]] & CONFIG_OK_TAG:
+                kept = True
     return left, archived, kept
 
 
@@ -317,8 +316,10 @@ def _episode_end(S, E, i, rep, fc, info, tags, kinds, residual, residual_events,
         E[i, ev[V_FALSE]] += 1
         kind, target, missed = S[i, cols[C_KIND]], S[i, cols[C_TARGET]], 0  # missed: bit r for RESIDUALS[r]
         for f in range(fc.shape[0]):
+            if S[i, fc[f, PROV]] & target == 0 or S[i, fc[f, EXISTS]] != 1:
+                continue
             p = S[i, fc[f, PATH]]
-            if S[i, fc[f, EXISTS]] == 1 and S[i, fc[f, PROV]] & target != 0 and not _info(info, p) & ON_ARCHIVE:
+            if not _info(info, p) & ON_ARCHIVE:
                 missed |= 1 << (_TRASH_RESIDUAL if _info(info, p) & IN_TRASH else residual[kind, f])
         for r in range(residual_events.shape[0]):
             if (missed >> r) & 1:
