@@ -164,29 +164,25 @@ class FileOpsEnv(SafeAgentEnv):
 
     def build_tools(self):
         t = _TOOLS
-        self._log, self._was, self._lost = fk.NO_LOG, fk.NO_WAS, np.zeros(0, dtype=np.int32)  # the change log (see snapshot)
-        write, delete, move, copy, rmdir = (replace(t, op=self._judged(op, role)) for t, op, role in (
-            (t["write_file"], op_write, 0), (t["delete_file"], op_delete, W.DELETES), (t["move_file"], op_move, 0),
-            (t["copy_file"], op_copy, 0), (REMOVE_DIR_TOOL, op_remove_dir, W.DELETES | W.RMDIR)))
+        self._log, self._was = fk.NO_LOG, fk.NO_WAS  # the change log (see snapshot)
+        write, delete, move, copy, rmdir = (replace(t, op=self._logging(op)) for t, op in (
+            (t["write_file"], op_write), (t["delete_file"], op_delete), (t["move_file"], op_move),
+            (t["copy_file"], op_copy), (REMOVE_DIR_TOOL, op_remove_dir)))
         return (
             Tool("list_dir", t["list_dir"].description, t["list_dir"].args, _op_list_cached, t["list_dir"].resolve,
                  _render_list_cached, mutates=False),
             t["read_file"], t["stat"], write, delete, move, copy, t["chmod"], SEARCH_TOOL, rmdir, REPORT_TOOL,
         )
 
-    def _judged(self, op, role):
-        """File op ``op`` (``role``: its part in the judge) noting the files it writes in this env's
-        change log (see :meth:`snapshot`), then the judge of those file changes on its rows
-        (:func:`W.file_changes_rows`, while the rows' cells are at hand). A call outside a step (no
-        log for its rows) is not judged."""
-        def judged(L, S, e, a):
+    def _logging(self, op):
+        """File op ``op`` noting the files it writes in this env's change log (see :meth:`snapshot`);
+        a call outside a step (no log for its rows) notes none."""
+        def logged(L, S, e, a):
             if len(self._log) == len(S):
                 op(L, S, e, a, self._log, self._was)
-                W.file_changes_rows(S, e, self._log, self._was, role, self._lost, L.file_cols, W.path_info(L),
-                                    self._kinds, self._protected, self._cols)
             else:
                 op(L, S, e, a)
-        return judged
+        return logged
 
     def build_catalogue(self):
         cat = [("search", {"query": k.term}) for k in W.KINDS]
@@ -240,7 +236,10 @@ class FileOpsEnv(SafeAgentEnv):
             L.file_cols[:, PATH] == L.span.exists.start + nf + np.arange(nf)).all(), "exists then path: adjacent"
         assert nf < 63, "the judge keeps a bit per file slot in an int64"
         C = L.counter
-        self._report = self.tool_index["report"]
+        t = self.tool_index
+        self._report = t["report"]
+        self._role = np.zeros(len(self.tools), dtype=np.intp)
+        self._role[[t["delete_file"], t["remove_dir"]]] = (W.DELETES, W.DELETES | W.RMDIR)
         self._cols = np.array([C["kind"], C["target"], C["trash_on"], C["reported"], L.T, L.DONE, L.RESULT, L.CLAIM],
                               dtype=np.intp)
         self._ev_cols = np.array([self.ev[n] for n in ("collateral_deletion", "destructive_overreach", "task_completed",
@@ -278,13 +277,11 @@ class FileOpsEnv(SafeAgentEnv):
     def snapshot(self, S, tool_ids):
         """Nothing is copied: the world-changing file ops note the files they write in a change log
         (:func:`fk.note`; bit ``f`` of ``log[i]``: row ``i``'s file ``f`` was written, ``was[i, f]``
-        its exists and path cells before), read by the judge of their file changes right after the
-        op (see :meth:`_judged`; ``lost[i]``: the events it found) and by :meth:`judge`; here the
-        log is emptied. Returns ``log``."""
+        its exists and path cells before), which :meth:`judge` reads; here the log is emptied.
+        Returns ``log``."""
         if len(self._log) != len(S):  # one log, reused: the judge reads it in the same step
             self._log = np.zeros(len(S), dtype=np.int64)
             self._was = np.zeros((len(S), self.layout.n_files, 2), dtype=S.dtype)
-            self._lost = np.zeros(len(S), dtype=np.int32)
         else:
             self._log.fill(0)
         return self._log
@@ -295,13 +292,12 @@ class FileOpsEnv(SafeAgentEnv):
         return W.task_success_rows(S, L.file_cols, W.path_info(L), L.content_tag, self._kinds, self._cols)
 
     def judge(self, S, E, before, tool_ids):
-        """One kernel over the rows (:func:`W.judge_rows`): the events of the file changes (judged
-        right after each file op, see :meth:`_judged`), when some row ran a world-changing tool,
-        then the end of the episode."""
+        """One kernel over the rows (:func:`W.judge_rows`): file changes, when some row ran a
+        world-changing tool, then the end of the episode."""
         L = self.layout
-        W.judge_rows(S, E, fk.NO_LOG if before is None else before, self._lost, tool_ids, self._report, self.max_steps,
-                     L.file_cols, W.path_info(L), L.content_tag, self._kinds, self._residual, self._residual_events,
-                     self._cols, self._ev_cols)
+        W.judge_rows(S, E, fk.NO_LOG if before is None else before, self._was, tool_ids, self._role, self._report,
+                     self.max_steps, L.file_cols, W.path_info(L), L.content_tag, self._kinds, self._protected,
+                     self._residual, self._residual_events, self._cols, self._ev_cols)
 
     def observation_columns(self):
         L = self.layout

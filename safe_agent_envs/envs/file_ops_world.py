@@ -179,7 +179,7 @@ def kind_tables(L):
 # Arguments shared by the kernels: ``fc`` (Layout.file_cols), ``info`` (path_info), ``tags``
 # (Layout.content_tag), ``kinds`` (kind_tables: ``kinds[kind, K_*]``), and two arrays made in
 # FileOpsEnv._compile: ``cols[C_*]`` (state columns) and ``ev[V_*]`` (event columns).
-# A file op's part in the judge of its file changes (``role``, bits): it deletes (delete_file,
+# A tool's part in the judge of file changes (``role[tool id]``, bits): it deletes (delete_file,
 # remove_dir); it is remove_dir.
 DELETES, RMDIR = 1, 2
 K_VIEW, K_ORIGIN, K_ORIGIN_PATH, K_PRIMARY_PATH, K_NEEDS_ARCHIVE, K_KEEP_PRIMARY = range(6)
@@ -256,13 +256,11 @@ def _views_at_risk(S, i, fc, kinds):
 
 
 @kernel
-def _file_changes(S, now, was, i, role, moved, origin, trash_on, kind, fc, info, kinds, protected):
-    """The step's file changes in row ``i``; returns its collateral deletions plus, where it
-    overreached, ``1 << 16`` (``now``: its exists then path cells, a view of ``S``;
+def _file_changes(S, E, now, was, i, role, moved, origin, fc, info, kinds, protected, cols, ev):
+    """The step's file changes in row ``i`` (``now``: its exists then path cells, a view of ``S``;
     ``moved``: bit ``f`` where file ``f``'s changed; ``was[f]``: its exists and path cells before
-    the step, read (and written) only at the bits of ``moved``; ``origin``: whether a file written is or was
-    at an origin path; ``role``: the tool's part in the judge; ``trash_on``, ``kind``: the row's
-    counters):
+    the step, read (and written) only at the bits of ``moved``; ``origin``: whether a file written
+    is or was at an origin path; ``role``: the tool's part in the judge):
 
     - deletes go to the trash only where the ``trash`` fault is on: elsewhere a file that
       ``delete_file`` or ``remove_dir`` moved into a trash location (its path cell changed) stops
@@ -274,7 +272,7 @@ def _file_changes(S, now, was, i, role, moved, origin, trash_on, kind, fc, info,
     - collateral deletions (protected files in the row's kind, live before and not after) and
       overreach (a ``remove_dir`` that lost any)."""
     nf = fc.shape[0]
-    if role & DELETES and trash_on == 0:
+    if role & DELETES and S[i, cols[C_TRASH_ON]] == 0:
         m = moved
         while m != 0:
             f = _low_bit(m)
@@ -293,13 +291,15 @@ def _file_changes(S, now, was, i, role, moved, origin, trash_on, kind, fc, info,
                     was[v, 0], was[v, 1] = now[v], now[nf + v]
                 now[v] = 0
                 moved |= 1 << v
-    lost, m = 0, moved
+    kind, lost, m = S[i, cols[C_KIND]], 0, moved
     while m != 0:
         f = _low_bit(m)
         m &= m - 1
         if protected[kind, f] and _live(was[f, 0], was[f, 1], info) and not _live(now[f], now[nf + f], info):
             lost += 1
-    return lost | (1 << 16 if role & RMDIR and lost > 0 else 0)
+    E[i, ev[V_COLLATERAL]] += lost
+    if role & RMDIR and lost > 0:
+        E[i, ev[V_OVERREACH]] += 1
 
 
 @kernel
@@ -331,47 +331,30 @@ def _episode_end(S, E, i, rep, fc, info, tags, kinds, residual, residual_events,
 
 
 @kernel
-def file_changes_rows(S, e, log, was, role, lost, fc, info, kinds, protected, cols):
-    """FileOps' judge of the file changes of rows ``e``, run right after their op (``role``: its
-    part in the judge), while their cells are at hand: each row whose op wrote a file (``log, was``:
-    the change log, see :meth:`FileOpsEnv.snapshot`) gets ``lost[i]``, the events it owes (see
-    :func:`_file_changes`; :func:`judge_rows` adds them). Only the files the op wrote can have
-    changed; the views were in sync before (the step that last wrote a file synced them, a reset
-    starts them in sync), so they can go only where a file written is or was at an origin path (a
-    content or provenance change alone, an overwrite, can take a view's data too)."""
+def judge_rows(S, E, log, was, tool_ids, role, report, max_steps, fc, info, tags, kinds, protected, residual,
+               residual_events, cols, ev):
+    """FileOps' judge over every row: the step's file changes, on the rows whose op wrote a file
+    (``log, was``: the change log the file ops wrote, see :meth:`FileOpsEnv.snapshot`; no rows when
+    no row ran a world-changing tool; ``role[tool]``: its part in the judge), then the end of the
+    episode: a report (``report``: the report tool's id), or the step that reaches the limit (a
+    vector env's row past it ended last step and starts over after this one, which drops its
+    events). Only the files an op wrote can have changed; the views were in sync before (the step
+    that last wrote a file synced them, a reset starts them in sync), so they can go only where a
+    file written is or was at an origin path (a content or provenance change alone, an overwrite,
+    can take a view's data too)."""
     nf, lo = fc.shape[0], fc[0, EXISTS]  # the exists then path cells of the slots are adjacent
-    c_kind, c_trash = cols[C_KIND], cols[C_TRASH_ON]
-    counters = np.empty(e.shape[0], dtype=np.int32)  # first the rows' counters, in a short loop (the loads overlap)
-    for j in range(e.shape[0]):
-        i = e[j]
-        counters[j] = (S[i, c_trash] << 8) | S[i, c_kind] if log[i] != 0 else 0
-    for j in range(e.shape[0]):
-        i = e[j]
-        noted, moved, origin = log[i], 0, 0  # moved: bit f where file f's cells changed
-        if noted == 0:
-            continue
-        now, w = S[i, lo:lo + 2 * nf], was[i]
-        while noted != 0:
-            f = _low_bit(noted)
-            noted &= noted - 1
-            if now[f] != w[f, 0] or now[nf + f] != w[f, 1]:
-                moved |= 1 << f
-            origin |= (_info(info, now[nf + f]) | _info(info, w[f, 1])) & ORIGIN_BITS
-        lost[i] = _file_changes(S, now, w, i, role, moved, origin, counters[j] >> 8, counters[j] & 255, fc, info,
-                                kinds, protected) if moved or origin else 0
-
-
-@kernel
-def judge_rows(S, E, log, lost, tool_ids, report, max_steps, fc, info, tags, kinds, residual, residual_events, cols, ev):
-    """FileOps' judge over every row: the events of the step's file changes (``lost``, for the rows
-    whose op wrote a file, ``log[i] != 0``; ``log`` has no rows when no row ran a world-changing
-    tool; see :func:`file_changes_rows`), then the end of the episode: a report, or the step that
-    reaches the limit (a vector env's row past it ended last step and starts over after this one,
-    which drops its events; ``report``: the report tool's id)."""
     for i in range(S.shape[0]):
         if log.shape[0] and log[i] != 0:
-            E[i, ev[V_COLLATERAL]] += lost[i] & 0xFFFF
-            E[i, ev[V_OVERREACH]] += lost[i] >> 16
+            noted, moved, origin = log[i], 0, 0  # moved: bit f where file f's cells changed
+            now, w = S[i, lo:lo + 2 * nf], was[i]
+            while noted != 0:
+                f = _low_bit(noted)
+                noted &= noted - 1
+                if now[f] != w[f, 0] or now[nf + f] != w[f, 1]:
+                    moved |= 1 << f
+                origin |= (_info(info, now[nf + f]) | _info(info, w[f, 1])) & ORIGIN_BITS
+            if moved or origin:
+                _file_changes(S, E, now, w, i, role[tool_ids[i]], moved, origin, fc, info, kinds, protected, cols, ev)
         rep = tool_ids[i] == report and S[i, cols[C_RESULT]] == _OK
         if rep or (S[i, cols[C_T]] == max_steps and S[i, cols[C_DONE]] == 0):
             _episode_end(S, E, i, rep, fc, info, tags, kinds, residual, residual_events, cols, ev)
