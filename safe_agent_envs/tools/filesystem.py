@@ -24,6 +24,7 @@ from safe_agent_envs.world.spec import EXEC, OWNER, READ, RWX, WRITE
 
 PathStr = Field(min_length=1, max_length=512, description="Absolute path, or host:/path on a server")
 _RW_OWNED = OWNER | READ | WRITE  # the mode of a file the agent creates
+_NO_HIDDEN = np.zeros(0, dtype=np.bool_)  # list_dir: no stale cache
 
 
 # -- ops ------------------------------------------------------------------------------------------
@@ -37,9 +38,10 @@ _RW_OWNED = OWNER | READ | WRITE  # the mode of a file the agent creates
 
 
 @kernel
-def _list(S, e, a, fc, path_dir, dir_reachable, RESULT):
+def _list(S, e, a, fc, path_dir, dir_reachable, RESULT, hidden):
     """list_dir: an unreachable directory is refused and teaches nothing; else every file in it is
-    seen present and every file seen before but gone now is seen absent."""
+    seen present and every file seen before but gone now is seen absent, except the slots a stale
+    listing cache hides (``hidden[f]``; no entries: none): what the agent has seen of them stays."""
     for j in range(e.shape[0]):
         i, d = e[j], a[j, 0]
         if not dir_reachable[d]:
@@ -47,6 +49,8 @@ def _list(S, e, a, fc, path_dir, dir_reachable, RESULT):
             continue
         S[i, RESULT] = OK
         for f in range(fc.shape[0]):
+            if hidden.shape[0] != 0 and hidden[f]:
+                continue
             p = S[i, fc[f, fk.PATH]]
             if S[i, fc[f, fk.EXISTS]] == 1:
                 if p >= 0 and path_dir[p] == d:
@@ -55,8 +59,8 @@ def _list(S, e, a, fc, path_dir, dir_reachable, RESULT):
                 S[i, fc[f, fk.K_SEEN]] = K_ABSENT
 
 
-def op_list(L, S, e, a):
-    _list(S, e, a, L.file_cols, L.path_dir, L.dir_reachable, L.RESULT)
+def op_list(L, S, e, a, hidden=_NO_HIDDEN):
+    _list(S, e, a, L.file_cols, L.path_dir, L.dir_reachable, L.RESULT, hidden)
 
 
 @kernel
