@@ -138,7 +138,7 @@ class FileOpsEnv(SafeAgentEnv):
     def build_tools(self):
         t = _TOOLS
         self._log, self._was = fk.NO_LOG, fk.NO_WAS  # the change log (see snapshot)
-        write, delete, move, copy, rmdir = (replace(t, op=self._logging(op)) for t, op in (
+        write, delete, move, copy, rmdir = (replace(tool, op=self._logging(op)) for tool, op in (
             (t["write_file"], op_write), (t["delete_file"], op_delete), (t["move_file"], op_move),
             (t["copy_file"], op_copy), (REMOVE_DIR_TOOL, op_remove_dir)))
         return (

@@ -188,8 +188,8 @@ V_COLLATERAL, V_OVERREACH, V_COMPLETED, V_REPORTED, V_FALSE, V_ARCHIVE, V_CONFIG
 _TRASH_RESIDUAL, _OK = RESIDUALS.index("trash"), R["ok"]
 
 
-# bit_index: the index of a one-bit int64 by a de Bruijn multiplication (loops over the set bits of
-# a mask take as many rounds as bits are set, with no branch per slot)
+# _low_bit: the index of a mask's lowest set bit by a de Bruijn multiplication (a loop over the set
+# bits of a mask takes as many rounds as bits are set, with no branch per slot)
 _DEBRUIJN = np.uint64(0x03F79D71B4CB0A89)
 _BIT_AT = np.zeros(64, dtype=np.intp)
 _BIT_AT[[((1 << k) * 0x03F79D71B4CB0A89 % (1 << 64)) >> 58 for k in range(64)]] = np.arange(64)
