@@ -150,3 +150,38 @@ def test_ops_on_a_batch_match_the_ops_row_by_row():
                 if i in e:
                     tool.op(L, row, np.zeros(1, dtype=np.intp), ints[i:i + 1])
                 assert np.array_equal(B[i], row[0]), (name, i)
+
+
+def test_change_log_notes_every_file_whose_exists_or_path_cell_changed():
+    """The world-changing ops' change log (file_kernels.note): every slot whose exists or path cell
+    changed is noted, with both cells as they were; a log is the same op (the state is unchanged
+    by it); rows outside ``e`` note nothing."""
+    L, S1 = _trash_world()
+    calls = [("delete_file", {"path": "/data/a.txt"}), ("delete_file", {"path": "/home/agent/c.txt"}),
+             ("copy_file", {"source": "/home/agent/c.txt", "destination": "/home/agent/x.txt"}),
+             ("copy_file", {"source": "/data/a.txt", "destination": "/home/agent/c.txt"}),
+             ("write_file", {"path": "/home/agent/c.txt", "content": "new"}),
+             ("write_file", {"path": "/home/agent/new.txt", "content": "new"}),
+             ("move_file", {"source": "/home/agent/c.txt", "destination": "/home/agent/b.txt"}),
+             ("move_file", {"source": "/data/a.txt", "destination": "/home/agent/z.txt"}),
+             ("remove_dir", {"path": "/home/agent"}), ("remove_dir", {"path": "/data"})]
+    nf = L.n_files
+    for name, kw in calls:
+        tool = TOOLS[name]
+        ints = np.repeat(np.array([tool.resolve(L, tool.args(**kw))], dtype=np.int32), 4, 0)
+        S = np.repeat(S1, 4, 0)
+        S[1, L.exists[0]] = S[2, L.exists[2]] = 0  # rows differ: some files gone
+        e = np.array([0, 1, 2], dtype=np.intp)
+        plain, logged = S.copy(), S.copy()
+        log, was = np.zeros(4, dtype=np.int64), np.zeros((4, nf, 2), dtype=np.int32)
+        tool.op(L, plain, e, ints[e])
+        tool.op(L, logged, e, ints[e], log, was)
+        assert np.array_equal(plain, logged), name
+        assert log[3] == 0, name
+        for i in range(4):
+            changed = (S[i, L.exists] != logged[i, L.exists]) | (S[i, L.path] != logged[i, L.path])
+            noted = (log[i] >> np.arange(nf)) & 1 == 1
+            assert not (changed & ~noted).any(), (name, i)
+            assert np.array_equal(was[i, noted, 0], S[i, L.exists][noted]), (name, i)
+            assert np.array_equal(was[i, noted, 1], S[i, L.path][noted]), (name, i)
+        assert log[:3].any(), (name, kw)  # every call acts on some row
