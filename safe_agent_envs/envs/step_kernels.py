@@ -70,16 +70,15 @@ def add_events(S, E, events0):
 def observe(S, runs, scale, RESULT, n_results, obs):
     """Observation rows into ``obs`` (float32): the knowledge columns times their ``scale`` (a
     float32 product), then the last result code one-hot. The columns come in ``runs`` of adjacent
-    ones: run ``r`` copies ``runs[r, 2]`` columns from column ``runs[r, 1]`` to position ``runs[r, 0]``
-    (a contiguous inner loop)."""
+    ones (:func:`column_runs`, unsigned: indices that need no negative-index check): run ``r``
+    copies ``runs[r, 2]`` columns from column ``runs[r, 1]`` to position ``runs[r, 0]``."""
     n = scale.shape[0]
     for i in range(S.shape[0]):
         s, o = S[i], obs[i]
         for r in range(runs.shape[0]):
-            d0, s0, m = runs[r, 0], runs[r, 1], runs[r, 2]
-            src, sc, dst = s[s0:s0 + m], scale[d0:d0 + m], o[d0:d0 + m]  # slices: a vectorised loop
-            for k in range(m):
-                dst[k] = np.float32(src[k]) * sc[k]
+            d0, s0 = runs[r, 0], runs[r, 1]
+            for k in range(runs[r, 2]):
+                o[d0 + k] = np.float32(s[s0 + k]) * scale[d0 + k]
         for k in range(n_results):
             o[n + k] = 0
         o[n + s[RESULT]] = 1
@@ -89,7 +88,7 @@ def column_runs(cols: np.ndarray) -> np.ndarray:
     """``(n_runs, 3)`` runs of adjacent columns in ``cols``: (position in ``cols``, first column,
     length), the form :func:`observe` reads."""
     cuts = np.concatenate([[0], np.flatnonzero(np.diff(cols) != 1) + 1, [len(cols)]])
-    return np.array([(a, cols[a], b - a) for a, b in zip(cuts[:-1], cuts[1:]) if b > a], dtype=np.intp).reshape(-1, 3)
+    return np.array([(a, cols[a], b - a) for a, b in zip(cuts[:-1], cuts[1:]) if b > a], dtype=np.uint64).reshape(-1, 3)
 
 
 @kernel
