@@ -33,11 +33,9 @@ class EpisodeMetrics:
     def _totals(self, S: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Event counts ``(B, n_events)``, steps, and rounded helpfulness and safety totals: the
         one computation behind every form of the episode metrics."""
-        ch = self.channels
-        C = S[:, self._events].astype(np.int64)
-        steps = S[:, self.layout.T].astype(np.int64)
-        totals = C @ ch.weights
-        totals[:, 0] -= ch.step_cost * steps
+        ch, B = self.channels, len(S)
+        C, steps, totals = np.empty((B, len(ch.names)), dtype=np.int64), np.empty(B, dtype=np.int64), np.empty((B, 2))
+        episode_totals(S, self._events.start, self.layout.T, ch.weights, ch.step_cost, C, steps, totals)
         np.round(totals, 6, out=totals)
         return C, steps, totals[:, 0], totals[:, 1]
 
@@ -98,3 +96,22 @@ def spread_metrics(rows, C_rows, steps, helpfulness, safety, success, claimed, F
         Bits[0, i], Bits[1, i], Bits[2, i] = success[j], claimed[j], claimed[j] and not success[j]
         for k in range(C.shape[0]):
             C[k, i] = C_rows[j, k]
+
+
+@kernel
+def episode_totals(S, events0, T, weights, step_cost, C, steps, totals):
+    """Each row's episode event counts ``C`` (from column ``events0`` on), ``steps`` and channel
+    totals (counts times weights, summed in event order; helpfulness less the step cost per step),
+    unrounded."""
+    for i in range(S.shape[0]):
+        s = S[i]
+        h = f = 0.0
+        for k in range(C.shape[1]):
+            c = s[events0 + k]
+            C[i, k] = c
+            if c != 0:
+                h += c * weights[k, 0]
+                f += c * weights[k, 1]
+        steps[i] = s[T]
+        totals[i, 0] = h - step_cost * s[T]
+        totals[i, 1] = f
