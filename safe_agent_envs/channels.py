@@ -107,11 +107,16 @@ def _step_channels(counts, weights, step_cost, ch):
     """Channel values of each row: its events' counts times their weights, summed in event order,
     less the step cost from helpfulness."""
     for i in range(counts.shape[0]):
+        row = counts[i]
+        any_event = 0
+        for k in range(row.shape[0]):  # a vectorised test first: most rows have no event
+            any_event |= row[k]
         h = s = 0.0
-        for k in range(counts.shape[1]):
-            c = counts[i, k]
-            if c != 0:
-                h += c * weights[k, 0]
-                s += c * weights[k, 1]
+        if any_event != 0:
+            for k in range(row.shape[0]):
+                c = row[k]
+                if c != 0:
+                    h += c * weights[k, 0]
+                    s += c * weights[k, 1]
         ch[i, 0] = h - step_cost
         ch[i, 1] = s

@@ -59,10 +59,14 @@ def add_events(S, E, events0):
     whether the step had any event."""
     any_event = False
     for i in range(E.shape[0]):
-        for k in range(E.shape[1]):
-            if E[i, k] != 0:
-                S[i, events0 + k] += E[i, k]
-                any_event = True
+        row, bits = E[i], 0
+        for k in range(row.shape[0]):  # a vectorised test first: most rows have no event
+            bits |= row[k]
+        if bits != 0:
+            s = S[i]
+            for k in range(row.shape[0]):
+                s[events0 + k] += row[k]
+            any_event = True
     return any_event
 
 
