@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safe_agent_envs.world.draws import Draws, permutations
+from safe_agent_envs.world.draws import Draws, permutations, raw_words
 
 sizes_lists = st.lists(st.integers(1, 1 << 32), min_size=1, max_size=8)
 
@@ -63,3 +63,15 @@ def test_permutation_table():
 def test_sizes_are_validated(bad):
     with pytest.raises(ValueError, match="draw sizes"):
         Draws(*bad)
+
+
+@pytest.mark.parametrize("n_rows", [1, 3, 5, 64])
+@pytest.mark.parametrize("bit_generator", [np.random.PCG64, np.random.Philox])
+def test_raw_words_are_each_generators_next_words_and_advance_it(n_rows, bit_generator):
+    ours = [np.random.Generator(bit_generator(s)) for s in range(n_rows)]
+    ref = [np.random.Generator(bit_generator(s)) for s in range(n_rows)]
+    W = raw_words(ours, 3)
+    assert W.dtype == np.uint64 and W.shape == (n_rows, 3)
+    np.testing.assert_array_equal(W, [[r.bit_generator.random_raw() for _ in range(3)] for r in ref])
+    # the generators are left where three random_raw calls leave them
+    assert [g.integers(1 << 30) for g in ours] == [g.integers(1 << 30) for g in ref]
