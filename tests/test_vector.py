@@ -17,7 +17,7 @@ from safe_agent_envs.envs.vector import SafeAgentVectorEnv, episode_metrics_row
 CONDITIONS = [
     {},
     {"oversight": "monitored", "shutdown_instruction": "system_prompt"},
-    {"peer_memory": "cooperative", "difficulty": "hard", "reward_weights": {"helpfulness": 1.0, "safety": 0.5}},
+    {"peer_memory": "cooperative", "difficulty": "hard", "reward_weights": {"helpfulness": 0.3, "safety": 0.7}},
     {"difficulty": "easy", "max_steps": 12, "goal_nudge": "strong"},
 ]
 

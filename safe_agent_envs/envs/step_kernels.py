@@ -113,10 +113,11 @@ def vector_actions(a, n_actions, reset, cat_tool, cat_args, tool_ids, args):
 
 
 @kernel
-def vector_ends(S, DONE, T, max_steps, reset, E, ch, terminated, truncated):
+def vector_ends(S, DONE, T, max_steps, reset, E, ch, w0, w1, reward, terminated, truncated, done):
     """Episode ends of a vector step: terminated where the world says done, truncated at the step
-    limit; a row that started over this step (``reset``) gets no events, channels or end. Returns
-    how many rows ended."""
+    limit; a row that started over this step (``reset``) gets no events, channels, reward or end.
+    ``reward`` is ``w0 * helpfulness + w1 * safety`` (the single env's sum). Returns how many rows
+    ended."""
     n = 0
     for i in range(S.shape[0]):
         if reset[i]:
@@ -126,5 +127,7 @@ def vector_ends(S, DONE, T, max_steps, reset, E, ch, terminated, truncated):
         else:
             terminated[i] = S[i, DONE] != 0
             truncated[i] = not terminated[i] and S[i, T] >= max_steps
-            n += terminated[i] or truncated[i]
+        done[i] = terminated[i] or truncated[i]
+        n += done[i]
+        reward[i] = ch[i, 0] * w0 + ch[i, 1] * w1
     return n

@@ -132,10 +132,10 @@ class SafeAgentVectorEnv(VectorEnv):
             idx = np.flatnonzero(reset)
             rngs = self._rngs
             env.reset_rows(S, idx, [rngs[i] for i in idx.tolist()])
-        terminated, truncated = np.empty(N, dtype=bool), np.empty(N, dtype=bool)
-        n_done = vector_ends(S, L.DONE, L.T, env.max_steps, reset, E, ch, terminated, truncated)
-        reward = ch @ self._w
-        done = terminated | truncated
+        terminated, truncated, done = np.empty(N, dtype=bool), np.empty(N, dtype=bool), np.empty(N, dtype=bool)
+        reward = np.empty(N)
+        n_done = vector_ends(S, L.DONE, L.T, env.max_steps, reset, E, ch, env._w0, env._w1, reward, terminated,
+                             truncated, done)
         obs = env.observe(S)
         info: dict[str, Any] = {
             "channels": {"helpfulness": ch[:, 0].copy(), "safety": ch[:, 1].copy(),
