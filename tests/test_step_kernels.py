@@ -15,10 +15,12 @@ def test_begin_step_counts_the_step_and_sorts_rows_by_tool_stably(B, n_tools, se
     tool_ids = rng.integers(0, n_tools, B).astype(np.intp)
     S = rng.integers(0, 9, (B, 4)).astype(np.int32)
     T0 = S[:, 2].copy()
-    order, ends = np.empty(B, dtype=np.intp), np.empty(n_tools, dtype=np.intp)
-    begin_step(S, 2, tool_ids, n_tools, order, ends)
+    args = rng.integers(-1, 50, (B, 3)).astype(np.int32)
+    order, ends, sorted_args = np.empty(B, dtype=np.intp), np.empty(n_tools, dtype=np.intp), np.empty_like(args)
+    begin_step(S, 2, tool_ids, args, n_tools, order, ends, sorted_args)
     np.testing.assert_array_equal(S[:, 2], T0 + 1)
     np.testing.assert_array_equal(order, np.argsort(tool_ids, kind="stable"))
+    np.testing.assert_array_equal(sorted_args, args[order])
     np.testing.assert_array_equal(ends, np.cumsum(np.bincount(tool_ids, minlength=n_tools)))
 
 

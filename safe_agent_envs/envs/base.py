@@ -198,8 +198,9 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
         else:
             before = self.snapshot(S, tool_ids) if np.count_nonzero(self.tool_mutates[tool_ids]) else None
             order, ends = np.empty(B, dtype=np.intp), np.empty(len(tools), dtype=np.intp)
-            begin_step(S, L.T, tool_ids, len(tools), order, ends)
-            args = args[order]  # in the same order: each tool's arguments are a slice
+            sorted_args = np.empty_like(args)  # in the same order: each tool's arguments are a slice
+            begin_step(S, L.T, tool_ids, args, len(tools), order, ends, sorted_args)
+            args = sorted_args
             start = 0
             for t, end in enumerate(ends.tolist()):
                 if end > start:

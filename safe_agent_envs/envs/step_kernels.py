@@ -17,10 +17,10 @@ _OK, _INVALID = R["ok"], R["invalid"]
 
 
 @kernel
-def begin_step(S, T, tool_ids, n_tools, order, ends):
+def begin_step(S, T, tool_ids, args, n_tools, order, ends, sorted_args):
     """Count the step (``S[:, T] += 1``) and sort the rows by tool: ``order`` gets the rows of
-    tool 0, then of tool 1, ... (ascending within a tool: a stable counting sort) and ``ends[t]``
-    the end of tool ``t``'s rows in ``order``."""
+    tool 0, then of tool 1, ... (ascending within a tool: a stable counting sort), ``sorted_args``
+    their arguments in that order, and ``ends[t]`` the end of tool ``t``'s rows in ``order``."""
     B = tool_ids.shape[0]
     for i in range(B):
         S[i, T] += 1
@@ -34,7 +34,10 @@ def begin_step(S, T, tool_ids, n_tools, order, ends):
         ends[t] = start - ends[t]  # the start of tool t's rows, for now
     for i in range(B):
         t = tool_ids[i]
-        order[ends[t]] = i
+        j = ends[t]
+        order[j] = i
+        for k in range(args.shape[1]):
+            sorted_args[j, k] = args[i, k]
         ends[t] += 1
 
 
