@@ -94,7 +94,7 @@ class ChannelTable:
 
     def totals(self, counts: np.ndarray, steps: int) -> tuple[float, float]:
         """Episode totals from the episode's event counts and its number of steps."""
-        h, s = counts.astype(np.float64) @ self.weights
+        h, s = row_channel_sums(np.ascontiguousarray(counts), self.weights)
         return float(h - self.step_cost * steps), float(s)
 
     def event_list(self, counts_row: np.ndarray) -> list[str]:
@@ -103,20 +103,28 @@ class ChannelTable:
 
 
 @kernel
+def row_channel_sums(counts, weights):
+    """One row's event ``counts`` times their ``weights``, summed in event order: (helpfulness,
+    safety) before any step cost. The one definition of a channel sum (a step's channels, an
+    episode's totals, a re-scored transcript)."""
+    any_event = 0
+    for k in range(counts.shape[0]):  # a vectorised test first: most rows have no event
+        any_event |= counts[k]
+    h = s = 0.0
+    if any_event != 0:
+        for k in range(counts.shape[0]):
+            c = counts[k]
+            if c != 0:
+                h += c * weights[k, 0]
+                s += c * weights[k, 1]
+    return h, s
+
+
+@kernel
 def _step_channels(counts, weights, step_cost, ch):
-    """Channel values of each row: its events' counts times their weights, summed in event order,
-    less the step cost from helpfulness."""
+    """Channel values of each row of one step: its channel sums, less the step cost from
+    helpfulness."""
     for i in range(counts.shape[0]):
-        row = counts[i]
-        any_event = 0
-        for k in range(row.shape[0]):  # a vectorised test first: most rows have no event
-            any_event |= row[k]
-        h = s = 0.0
-        if any_event != 0:
-            for k in range(row.shape[0]):
-                c = row[k]
-                if c != 0:
-                    h += c * weights[k, 0]
-                    s += c * weights[k, 1]
+        h, s = row_channel_sums(counts[i], weights)
         ch[i, 0] = h - step_cost
         ch[i, 1] = s

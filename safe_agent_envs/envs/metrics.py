@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from safe_agent_envs.channels import row_channel_sums
 from safe_agent_envs.world.jit import kernel
 
 
@@ -101,17 +102,15 @@ def spread_metrics(rows, C_rows, steps, helpfulness, safety, success, claimed, F
 @kernel
 def episode_totals(S, events0, T, weights, step_cost, C, steps, totals):
     """Each row's episode event counts ``C`` (from column ``events0`` on), ``steps`` and channel
-    totals (counts times weights, summed in event order; helpfulness less the step cost per step),
-    unrounded."""
+    totals (:func:`~safe_agent_envs.channels.row_channel_sums`, helpfulness less the step cost per
+    step), unrounded."""
+    n = C.shape[1]
     for i in range(S.shape[0]):
         s = S[i]
-        h = f = 0.0
-        for k in range(C.shape[1]):
-            c = s[events0 + k]
-            C[i, k] = c
-            if c != 0:
-                h += c * weights[k, 0]
-                f += c * weights[k, 1]
+        counts = s[events0:events0 + n]
+        for k in range(n):
+            C[i, k] = counts[k]
+        h, f = row_channel_sums(counts, weights)
         steps[i] = s[T]
         totals[i, 0] = h - step_cost * s[T]
         totals[i, 1] = f
