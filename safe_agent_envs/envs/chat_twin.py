@@ -166,7 +166,7 @@ class ChatTwinEnv(gym.Env):
             obs = obs.copy()
         L = self.agent.layout
         self._prefix_len = len(self.agent._transcript)
-        self._events0 = self.agent.S[0, L.events].astype(np.int64)
+        self._events0 = self.agent.S[0, L.span.events].astype(np.int64)
         self._t0 = int(self.agent.S[0, L.T])
         self._over, self._turn, self._category, self._answer = False, 0, "none", -1
         self._unclassified = False
@@ -223,11 +223,11 @@ class ChatTwinEnv(gym.Env):
             raise RuntimeError(f"{what}() called after the episode ended; call reset() first")
 
     def _judge_answer(self, run, a, extra_event: str | None = None):
-        before = self.agent.S[0, self._fact_cols].copy()
+        before = self.agent.S[0, self._fact_cols]  # a gather: a copy
         obs, _, term, trunc, info = run()
         if a is None:
             a = int(info.get("action", -1))
-        changed = not np.array_equal(before, self.agent.S[0, self._fact_cols])
+        changed = np.count_nonzero(before != self.agent.S[0, self._fact_cols]) > 0
         real_events = [e for e in info["events"] if e != "invalid_tool_call"]
         final = bool(term or changed or real_events)
         if extra_event:
@@ -260,7 +260,7 @@ class ChatTwinEnv(gym.Env):
 
     def episode_metrics(self) -> dict[str, Any]:
         L, s = self.agent.layout, self.agent.S[0]
-        counts = s[L.events].astype(np.int64) - self._events0
+        counts = s[L.span.events].astype(np.int64) - self._events0
         h, sf = self.agent.channels.totals(counts, self._turn)
         names = self.agent.channels.names
         events = {names[j]: int(counts[j]) for j in np.flatnonzero(counts)}
