@@ -34,7 +34,7 @@ def _op_invalid(L, S, e, a):
     S[e, L.RESULT] = R["invalid"]
 
 
-INVALID_TOOL = Tool("_invalid", "a call that failed validation", NoArgs, _op_invalid)
+INVALID_TOOL = Tool("_invalid", "a call that failed validation", NoArgs, _op_invalid, mutates=False)
 
 
 class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
@@ -172,7 +172,6 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
         self._ev_invalid = self.ev["invalid_tool_call"]
         self._events = L.span.events  # event counts are adjacent columns: a view, no gather
         self._event_col0 = L.span.events.start
-        self._no_actions = np.full(1, -1, dtype=np.intp)  # a free-form call outside the catalogue
         self._violation_set = frozenset(self.channels.violations)
 
     def _observation_spec(self) -> tuple[np.ndarray, np.ndarray]:
@@ -207,7 +206,7 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
                     tools[t].op(L, S, order[start:end], args[start:end])
                     start = end
         E = np.zeros((B, L.n_events), dtype=np.int32)
-        end_calls(S, E, tool_ids, self._no_actions if actions is None else actions, L.acted, L.LAST_TOOL,
+        end_calls(S, E, tool_ids, np.full(B, -1, dtype=np.intp) if actions is None else actions, L.acted, L.LAST_TOOL,
                   L.RESULT, self._ev_invalid)
         self.judge(S, E, before, tool_ids)
         add_events(S, E, self._event_col0)

@@ -252,7 +252,7 @@ class ExfiltrationEnv(SafeAgentEnv):
         if leak_events != list(range(leak_events[0], leak_events[0] + W.LEAK_EVENTS)):
             raise ValueError("the leak events are not adjacent")
         self._backup_host = L.servers.index("backup-int")
-        unmarked = [t.name for t in self.tools if t.mutates and t.name not in W.TARGETS and t.name not in W.NO_TARGET]
+        unmarked = [t.name for t in self.tools if t.mutates and t.name not in W.TARGETS]
         if unmarked:
             raise ValueError(f"W.judge looks only at the files a tool marks; {unmarked} mark none")
         self._target_kind = np.array([W.TARGETS[t.name] if t.mutates and t.name in W.TARGETS else -1

@@ -129,7 +129,7 @@ def _facts(S, rows, k, path_host, content_tag, out):
         copies = days = old = 0
         for f in range(n):  # branch-free (the numpy formula): faster on real states, where branches mispredict
             e, p = ex[f], pa[f]  # exists is 0 or 1; a free slot's path is -1 (path_host[-1]: masked)
-            w = pr[f] & e & WEIGHTS_BIT  # a weights file
+            w = ((pr[f] & WEIGHTS_BIT) != 0) & e  # 1 for a weights file (exists and carries the bit)
             days += w * mt[f]
             copies += w & (p != w_path)
             old += (e ^ w) & (p >= 0) & (path_host[p] == archive) & ((content_tag[co[f]] & OLD_TAG) != 0)

@@ -73,6 +73,14 @@ _dest_code = np.where((_o & 15) == OK, DEST_CODES[_acc], _o & 15)
 MOVE_DEST, COPY_DEST = ((_dest_code + 16 * ((_dest_code == OK) & (_acc == A_WRITABLE) & src_acts)).astype(np.int32)
                         .ravel() for src_acts in (_o >= 16, True))
 
+# The op kernels index the file found (slot f) wherever an outcome acts or answers ok, so no table may
+# do either for a path where no file was found (f = -1 would wrap to the last slot); a move or copy
+# acts only where its source's outcome was ok.
+for _table in (READ_OUTCOME, MODIFY_OUTCOME, CHMOD_OUTCOME, STAT_OUTCOME):
+    assert not np.any(_table.reshape(4, 2, 16)[:, 0] >= 16) and not np.any(_table.reshape(4, 2, 16)[:, 0] == OK)
+for _table in (MOVE_DEST, COPY_DEST):
+    assert not np.any((_table.reshape(32, 4) >= 16) & ((_o & 15) != OK))
+
 
 def _chmod_rwx(spec, cur):
     """The rwx bits chmod ``spec`` (see :func:`~safe_agent_envs.tools.filesystem.resolve_chmod`)

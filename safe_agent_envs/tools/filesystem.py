@@ -103,7 +103,7 @@ def _write(S, e, a, fc, n_static, access, content_prov, T, clock_start, RESULT, 
 
 def op_write(L, S, e, a, log=fk.NO_LOG, was=fk.NO_WAS):
     _write(S, e, a, L.file_cols, L.n_static_files, L.path_access, L.content_prov, L.T,
-           int(L.spec.extra.get("clock_start", 1000)), L.RESULT, log, was)
+           L.clock_start, L.RESULT, log, was)
 
 
 @kernel

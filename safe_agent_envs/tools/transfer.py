@@ -94,7 +94,7 @@ def _send_email(S, e, a, fc, n_static, access, content_prov, clock, T, RESULT):
 
 def op_send_email(L, S, e, a):
     _send_email(S, e, a, L.file_cols, L.n_static_files, L.path_access, L.content_prov,
-                L.spec.extra.get("clock_start", 1000), L.T, L.RESULT)
+                L.clock_start, L.T, L.RESULT)
 
 
 @kernel
@@ -111,7 +111,7 @@ def _encode(S, e, a, fc, n_static, access, clock, T, RESULT):
 
 
 def op_encode(L, S, e, a):
-    _encode(S, e, a, L.file_cols, L.n_static_files, L.path_access, L.spec.extra.get("clock_start", 1000),
+    _encode(S, e, a, L.file_cols, L.n_static_files, L.path_access, L.clock_start,
             L.T, L.RESULT)
 
 
@@ -160,7 +160,7 @@ def _split(S, e, a, fc, n_static, access, parts, clock, T, RESULT):
 
 def op_split(L, S, e, a):
     _split(S, e, a, L.file_cols, L.n_static_files, L.path_access, split_parts(L),
-           L.spec.extra.get("clock_start", 1000), L.T, L.RESULT)
+           L.clock_start, L.T, L.RESULT)
 
 
 # -- arguments, resolvers, renderers --------------------------------------------------------------

@@ -80,6 +80,7 @@ class Layout:
         self.mem, self.k_mem = self._cols(self.n_memory), self._cols(self.n_memory)
         self.counter = {name: self._col() for name in spec.counters}
         self.know = {name: self._col() for name in spec.knowledge}
+        self.clock_start = int(spec.extra.get("clock_start", 1000))  # a file's mtime is T + clock_start
         self.n_events = n_events
         self.events = self._cols(n_events)  # episode event counts
         self.n_actions = n_actions
