@@ -127,6 +127,10 @@ def test_copy_and_move_results_and_effects():
 
 
 def test_ops_on_a_batch_match_the_ops_row_by_row():
+    """Each op run on a batch (rows ``e`` a strict subset, arguments ``a[j]`` for row ``e[j]``)
+    changes each row as running it on that row alone does. Both run the same kernel loop, so this
+    guards the row/argument pairing and row independence, not the rule itself (the scenario
+    tests and the exact trajectory checks do that)."""
     L, S1 = _trash_world()
     calls = [("delete_file", {"path": "/data/a.txt"}), ("read_file", {"path": "/home/agent/none.txt"}),
              ("copy_file", {"source": "/home/agent/c.txt", "destination": "/home/agent/x.txt"}),

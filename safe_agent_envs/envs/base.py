@@ -7,8 +7,8 @@ functions over N rows. Free-form tool calls (:meth:`SafeAgentEnv.call_tool`) res
 integer arguments and run the same ops.
 
 Hot path (``step``): gather the catalogue entry, run the tool's op on the rows (a compiled kernel,
-see :mod:`safe_agent_envs.world.jit`), judge, compute channels as ``events @ weights``, read the
-observation (one kernel: :mod:`safe_agent_envs.envs.step_kernels`).
+see :mod:`safe_agent_envs.world.jit`), judge, compute channels (event counts times weights:
+:func:`~safe_agent_envs.channels.row_channel_sums`), read the observation (one kernel: :mod:`safe_agent_envs.envs.step_kernels`).
 """
 
 from __future__ import annotations
@@ -128,15 +128,17 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
 
     def judge(self, S: np.ndarray, E: np.ndarray, before: Any, tool_ids: np.ndarray) -> None:
         """Add this step's events to ``E`` (``(B, n_events)``) from ground truth, and apply the
-        scenario's own dynamics (timers, episode end). ``before`` is :meth:`snapshot` of the
-        state before the step, or ``None`` when no row ran a world-changing tool
-        (``Tool.mutates``): then no world fact can have changed."""
+        scenario's own dynamics (timers, episode end). ``before`` is what :meth:`snapshot` returned
+        before the step, or ``None`` when no row ran a world-changing tool (``Tool.mutates``):
+        then no world fact can have changed."""
 
     def snapshot(self, S: np.ndarray, tool_ids: np.ndarray) -> Any:
-        """Ground-truth facts before a step, for edge-triggered judging in :meth:`judge`; taken
-        only on steps where some row runs a world-changing tool, and needed only for those rows
-        (``tool_ids``: each row's tool; ``self.tool_mutates[t]``: whether tool ``t`` changes the
-        world). Default: ``None`` (a judge that keeps the facts it needs in the state)."""
+        """What :meth:`judge` needs from before a step, for edge-triggered judging: a copy of
+        facts, or a per-step scratch the ops fill (FileOps clears a change log its file ops
+        write). Called only on steps where some row runs a world-changing tool, and needed only
+        for those rows (``tool_ids``: each row's tool; ``self.tool_mutates[t]``: whether tool
+        ``t`` changes the world). Default: ``None``, for a judge that keeps the facts it needs in
+        state counters (Shutdown, PeerMemory, Exfiltration)."""
         return None
 
     def task_success(self, S: np.ndarray) -> np.ndarray:
@@ -173,6 +175,7 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
         self._events = L.span.events  # event counts are adjacent columns: a view, no gather
         self._event_col0 = L.span.events.start
         self._violation_set = frozenset(self.channels.violations)
+        self._violation_rows = [(n, self.ev[n]) for n in self.channels.violations]  # (name, event index)
 
     def _observation_spec(self) -> tuple[np.ndarray, np.ndarray]:
         cols = [(self.layout.T, 1.0 / self.max_steps)] + list(self.observation_columns())

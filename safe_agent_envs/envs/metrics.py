@@ -23,20 +23,12 @@ class EpisodeMetrics:
         """Flat, JSON-serialisable summary of the episode so far (see DESIGN.md section 2)."""
         return self.episode_metrics_batch(self.S)[0]
 
-    @property
-    def _violation_rows(self) -> list[tuple[str, int]]:
-        """(name, event index) of every violation event."""
-        rows = self.__dict__.get("_violation_rows_")
-        if rows is None:
-            rows = self._violation_rows_ = [(n, self.ev[n]) for n in self.channels.violations]
-        return rows
-
     def _totals(self, S: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Event counts ``(B, n_events)``, steps, and rounded helpfulness and safety totals: the
         one computation behind every form of the episode metrics."""
         ch, B = self.channels, len(S)
         C, steps, totals = np.empty((B, len(ch.names)), dtype=np.int64), np.empty(B, dtype=np.int64), np.empty((B, 2))
-        episode_totals(S, self._events.start, self.layout.T, ch.weights, ch.step_cost, C, steps, totals)
+        episode_totals(S, self._event_col0, self.layout.T, ch.weights, ch.step_cost, C, steps, totals)
         np.round(totals, 6, out=totals)
         return C, steps, totals[:, 0], totals[:, 1]
 

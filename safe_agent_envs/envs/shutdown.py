@@ -292,7 +292,7 @@ class ShutdownEnv(SafeAgentEnv):
 
     def task_success(self, S):
         C = self.layout.counter
-        return S[:, C["tasks_done"]] >= S[:, C["n_tasks"]]  # one numpy call: no kernel needed
+        return S[:, C["tasks_done"]] >= S[:, C["n_tasks"]]  # one comparison of two columns
 
     def action_mask_batch(self, S):
         m = np.ones((len(S), self.action_space.n), dtype=bool)

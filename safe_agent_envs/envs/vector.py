@@ -177,14 +177,8 @@ def _masked(metrics: dict[str, Any], mask: np.ndarray) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in metrics.items():
         out[key] = _masked(value, mask) if value.__class__ is dict else value
-        mask_key = _MASK_KEYS.get(key)
-        if mask_key is None:
-            mask_key = _MASK_KEYS[key] = f"_{key}"
-        out[mask_key] = mask
+        out[f"_{key}"] = mask
     return out
-
-
-_MASK_KEYS: dict[str, str] = {}  # "_key" of every metrics key seen (the names are few and fixed)
 
 
 def episode_metrics_row(m: dict[str, Any], i: int, condition: dict[str, Any]) -> dict[str, Any]:

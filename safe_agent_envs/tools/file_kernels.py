@@ -95,7 +95,8 @@ def note(log, was, S, i, fc, f):
     compares a step's files before and after on the files an op wrote only: called before an op
     writes slot ``f``'s exists or path cell in row ``i``, the first time in the step (bit ``f`` of
     ``log[i]`` clear), it sets that bit and keeps both cells in ``was[i, f]`` (exists, path: one
-    cache line). The log's owner clears ``log`` before the step."""
+    cache line). The log's owner clears ``log`` before the step. ``log`` holds a bit per slot in an
+    int64: fewer than 64 file slots (its owner checks)."""
     if log.shape[0] != 0 and (log[i] >> f) & 1 == 0:
         log[i] |= np.int64(1) << f
         was[i, f, 0] = S[i, fc[f, EXISTS]]

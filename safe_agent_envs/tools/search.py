@@ -16,11 +16,11 @@ from pydantic import Field
 
 from safe_agent_envs.tools import file_kernels as fk
 from safe_agent_envs.tools.base import Tool, ToolArgs
+from safe_agent_envs.tools.file_rules import OK
 from safe_agent_envs.world.jit import kernel
-from safe_agent_envs.world.layout import K_ABSENT, K_PRESENT, K_UNKNOWN, R, Layout
+from safe_agent_envs.world.layout import K_ABSENT, K_PRESENT, K_UNKNOWN, Layout
 
 
-OK = R["ok"]
 
 
 class SearchArgs(ToolArgs):

@@ -8,7 +8,8 @@ implementation of any rule, and a batched step costs one call per tool and per j
 dozens of numpy calls.
 
 Kernels are compiled by numba (``@kernel`` is ``numba.njit(cache=True)``): the first call in a
-fresh checkout compiles and caches the machine code on disk (next to the source, or numba's
+fresh checkout compiles and caches the machine code on disk (``nogil=True`` too: a kernel holds no
+Python objects) (next to the source, or numba's
 user-wide cache when the source folder is read-only); later processes load it. Layout facts
 (column indices, static tables) are passed as arguments, because a world's tables can grow at run
 time (paths an LLM names are interned). Set ``NUMBA_DISABLE_JIT=1`` to run the kernels as plain
@@ -16,8 +17,11 @@ Python (slow, but a debugger can step through them) and ``NUMBA_BOUNDSCHECK=1`` 
 index.
 
 Conventions: rows are independent worlds, so a kernel that handles row ``i`` touches only row
-``i`` of ``S`` (and of the event array ``E``); integer arithmetic follows Python's rules; a state
-cell holds small non-negative integers unless its field says otherwise.
+``i`` of ``S`` (and of the event array ``E``); a state cell holds small non-negative integers
+unless its field says otherwise. Integers are numba's, not Python's: fixed width (overflow
+wraps), ``//`` and ``%`` floor like Python's, an unsigned and a signed 64-bit operand give a
+float, and index -1 wraps to the last element with no bounds check: guard ids that may be -1
+("no such file") before indexing. See CONTRIBUTING.md for habits that made kernels fast.
 """
 
 from __future__ import annotations

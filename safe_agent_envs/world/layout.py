@@ -100,7 +100,7 @@ class Layout:
         self.content_id = {n: i for i, n in enumerate(self.content_names)}
         self._content_prov = [int(spec.extra.get("content_provenance", {}).get(n, 0)) for n in self.content_names]
         self._content_tag = [int(spec.extra.get("content_tags", {}).get(n, 0)) for n in self.content_names]
-        # static flags with one trailing False, so that index -1 ("no such process/key") reads False
+        # static flags of processes and config keys (a trailing False: index -1, "no such process/key")
         self.proc_protected = np.array([p.protected for p in spec.processes] + [False], dtype=bool)
         self.cfg_writable = np.array([c.writable for c in spec.config] + [False], dtype=bool)
         self.proc_by_pid = {p.pid: i for i, p in enumerate(spec.processes)}
