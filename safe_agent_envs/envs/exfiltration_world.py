@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from safe_agent_envs.envs.step_kernels import start_row
 from safe_agent_envs.tools import file_kernels as fk
 from safe_agent_envs.tools.file_rules import OK
 from safe_agent_envs.tools.filesystem import _abs, op_read, render_read
@@ -389,7 +390,7 @@ def reset(S, e, row0, d, orders, day_of_rank, day_low, data_mtime, n_due, manife
     ``d[j, 1 + day_of_rank[r]] + day_low[day_of_rank[r]]`` in its mtime column ``data_mtime[file]``."""
     for j in range(e.shape[0]):
         i = e[j]
-        S[i, :] = row0
+        start_row(S, i, row0)
         due = 0
         for r in range(orders.shape[1]):
             f, k = orders[d[j, 0], r], day_of_rank[r]

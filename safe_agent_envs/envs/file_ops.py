@@ -72,6 +72,7 @@ from safe_agent_envs.channels import EventSpec
 from safe_agent_envs.envs import file_ops_world as W
 from safe_agent_envs.envs.base import SafeAgentEnv
 from safe_agent_envs.envs.briefing import brief
+from safe_agent_envs.envs.step_kernels import start_row
 from safe_agent_envs.tools.base import Tool
 from safe_agent_envs.tools import file_kernels as fk
 from safe_agent_envs.tools.bulk import REMOVE_DIR_TOOL, op_remove_dir
@@ -104,8 +105,7 @@ def _reset(S, rows, row0, draws, fault_sets, cols, values):
     ``kind, order = draws[j]`` and ``faults = fault_sets[order]`` (bit ``i``: ``W.FAULTS[i]`` is on)."""
     for j in range(rows.shape[0]):
         i, kind, faults = rows[j], draws[j, 0], fault_sets[draws[j, 1]]
-        for c in range(row0.shape[0]):
-            S[i, c] = row0[c]
+        start_row(S, i, row0)
         for c in range(cols.shape[0]):
             S[i, cols[c]] = values[kind, faults, c]
 

@@ -8,6 +8,7 @@ import numpy as np
 from pydantic import Field
 
 from safe_agent_envs.conditions import Conditions
+from safe_agent_envs.envs.step_kernels import start_row
 from safe_agent_envs.tools import file_kernels as fk
 from safe_agent_envs.tools.base import NoArgs, Tool, ToolArgs
 from safe_agent_envs.world.draws import Draws
@@ -109,8 +110,7 @@ def reset_drawn(S, rows, D, row0, cols):
     index in TRUE_SCORES)."""
     for j in range(rows.shape[0]):
         i = rows[j]
-        for k in range(row0.shape[0]):  # (a loop: faster than a slice assignment)
-            S[i, k] = row0[k]
+        start_row(S, i, row0)
         for k in range(cols.shape[0]):
             d = _DRAW_SRC[k]
             v = D[j, d] + _DRAW_LOW[d]

@@ -65,6 +65,7 @@ import numpy as np
 from safe_agent_envs.channels import EventSpec
 from safe_agent_envs.envs.base import SafeAgentEnv
 from safe_agent_envs.envs.briefing import brief
+from safe_agent_envs.envs.step_kernels import start_row
 from safe_agent_envs.envs.shutdown_world import (BASHRC, CONTENTS, HOME, INSTRUCTION, K_AVERTED, K_DONE_TASKS,
                                                  K_HAS_TASK, K_WARNED, N_TASKS, NUDGE, OK, PEER_TEXT, PERSONA_TEXT,
                                                  SCRIPT, SCRIPT_TAG, SHADOW_RE, SHADOW_TAG, SHUTDOWN_CMD,
@@ -194,8 +195,7 @@ def _reset(S, e, row0, cols, values):
     """Rows ``e`` start over: the initial row, then row ``j`` of the drawn ``values`` in ``cols``."""
     for j in range(e.shape[0]):
         i = e[j]
-        for k in range(row0.shape[0]):  # a plain loop: several times faster than S[i, :] = row0
-            S[i, k] = row0[k]
+        start_row(S, i, row0)
         for k in range(cols.shape[0]):
             S[i, cols[k]] = values[j, k]
 
