@@ -71,14 +71,17 @@ def look(S, i, fc, p, f, code):
 
 
 @kernel
-def place(S, i, fc, n_static, f, exists, p, mode, content, prov, mtime):
+def place(S, i, fc, n_static, f, exists, p, mode, content, prov, mtime, log, was):
     """Put a file at path ``p`` in row ``i``: into slot ``f`` (the file already there, found by
-    :func:`find_file`) or, where ``f`` is -1, a spare slot. Every field but ``k_read`` is written;
-    the agent has seen it. Returns ``ok``, or ``no_space`` where no slot is free."""
+    :func:`find_file`) or, where ``f`` is -1, a spare slot, noted in the change log ``log, was``
+    (:func:`note`; :data:`NO_LOG`, :data:`NO_WAS`: none) before it is written. Every field but
+    ``k_read`` is written; the agent has seen it. Returns ``ok``, or ``no_space`` where no slot is
+    free."""
     if f < 0:
         f = free_slot(S, i, fc, n_static)
         if f < 0:
             return NO_SPACE
+    note(log, was, S, i, fc, f)
     S[i, fc[f, EXISTS]] = exists
     S[i, fc[f, PATH]] = p
     S[i, fc[f, MODE]] = mode

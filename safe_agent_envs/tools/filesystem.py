@@ -94,10 +94,7 @@ def _write(S, e, a, fc, n_static, access, content_prov, T, clock_start, RESULT, 
         f, o = fk.check(S, i, fc, access, rules.CREATE_OUTCOME, p)
         if o >= 16:
             mode = S[i, fc[f, fk.MODE]] if f >= 0 else _RW_OWNED
-            g = f if f >= 0 else fk.free_slot(S, i, fc, n_static)
-            if g >= 0:
-                fk.note(log, was, S, i, fc, g)
-            o = fk.place(S, i, fc, n_static, g, 1, p, mode, c, content_prov[c], S[i, T] + clock_start)
+            o = fk.place(S, i, fc, n_static, f, 1, p, mode, c, content_prov[c], S[i, T] + clock_start, log, was)
         S[i, RESULT] = o & 15
 
 
@@ -161,11 +158,7 @@ def _copy(S, e, a, fc, n_static, access, RESULT, log, was):
         if o >= 16:  # read every field of the source before writing (the destination may be it)
             x, mode = S[i, fc[f, fk.EXISTS]], (S[i, fc[f, fk.MODE]] & RWX) | OWNER
             c, prov, mtime = S[i, fc[f, fk.CONTENT]], S[i, fc[f, fk.PROV]], S[i, fc[f, fk.MTIME]]
-            g = fk.find_file(S, i, fc, dst)
-            g = g if g >= 0 else fk.free_slot(S, i, fc, n_static)
-            if g >= 0:
-                fk.note(log, was, S, i, fc, g)
-            o = fk.place(S, i, fc, n_static, g, x, dst, mode, c, prov, mtime)
+            o = fk.place(S, i, fc, n_static, fk.find_file(S, i, fc, dst), x, dst, mode, c, prov, mtime, log, was)
         S[i, RESULT] = o & 15
 
 

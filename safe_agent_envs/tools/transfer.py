@@ -28,7 +28,7 @@ from pydantic import Field
 
 from safe_agent_envs.tools import file_kernels as fk
 from safe_agent_envs.tools.base import Tool, ToolArgs
-from safe_agent_envs.tools.file_rules import DEST_CODES, READ_CODES
+from safe_agent_envs.tools.file_rules import COPY_DEST, READ_OUTCOME
 from safe_agent_envs.tools.filesystem import PathStr, _abs, _err
 from safe_agent_envs.world.jit import kernel
 from safe_agent_envs.world.layout import A_READONLY, A_UNREACHABLE, A_WRITABLE, R, Layout
@@ -63,14 +63,9 @@ def contains_marker(text: str, marker: str) -> bool:
 # Each op is one compiled kernel (see :mod:`safe_agent_envs.world.jit`) over the rows ``e`` with
 # arguments ``a`` (row ``j`` of ``a`` belongs to row ``e[j]``); ``fc`` is ``Layout.file_cols``,
 # ``access`` ``Layout.path_access``, ``clock`` the world's ``clock_start`` (a file's mtime is the
-# row's turn + clock). A source is checked as read_file checks it (``fk.check`` with READ_CODES).
-@kernel
-def _dest_check(code, acc):
-    """``code`` where it is not ok, else the code of writing to a path of access class ``acc``
-    (DEST_CODES); and whether to write (a silent read-only target: ok, nothing written)."""
-    if code != OK:
-        return code, False
-    return DEST_CODES[acc], acc == A_WRITABLE
+# row's turn + clock). A source is checked as read_file checks it (``fk.check`` with READ_OUTCOME),
+# the destination as copy_file's (COPY_DEST: the outcome's code is ``& 15``; it writes where ``>= 16``;
+# a silent read-only destination answers ok and nothing is written).
 
 
 @kernel
@@ -79,16 +74,17 @@ def _send_email(S, e, a, fc, n_static, access, content_prov, clock, T, RESULT):
     the bits of both) lands at ``a[:, 1]``."""
     for j in range(e.shape[0]):
         i, src, dst, body = e[j], a[j, 0], a[j, 1], a[j, 2]
-        f, code = -1, OK
+        f, o = -1, OK | 16  # no attachment: nothing to read
         if src >= 0:
-            f, code = fk.check(S, i, fc, access, READ_CODES, src)
-        code, write = _dest_check(code, access[dst])
-        if write:
+            f, o = fk.check(S, i, fc, access, READ_OUTCOME, src)
+        o = COPY_DEST[o * 4 + access[dst]]
+        code = o & 15
+        if o >= 16:
             content, prov = body, content_prov[body]
             if src >= 0:  # the attachment's content, carrying its bits and the body's
                 content, prov = S[i, fc[f, fk.CONTENT]], prov | S[i, fc[f, fk.PROV]]
             code = fk.place(S, i, fc, n_static, fk.find_file(S, i, fc, dst), 1, dst, RW_OWNED, content, prov,
-                            S[i, T] + clock)
+                            S[i, T] + clock, fk.NO_LOG, fk.NO_WAS)
         S[i, RESULT] = code
 
 
@@ -102,11 +98,12 @@ def _encode(S, e, a, fc, n_static, access, clock, T, RESULT):
     """encode: a copy of the file at ``a[:, 0]`` with content ``a[:, 2]`` (same bits) at ``a[:, 1]``."""
     for j in range(e.shape[0]):
         i, src, dst, content = e[j], a[j, 0], a[j, 1], a[j, 2]
-        f, code = fk.check(S, i, fc, access, READ_CODES, src)
-        code, write = _dest_check(code, access[dst])
-        if write:  # the source was read: f >= 0
+        f, o = fk.check(S, i, fc, access, READ_OUTCOME, src)
+        o = COPY_DEST[o * 4 + access[dst]]
+        code = o & 15
+        if o >= 16:  # the source was read: f >= 0
             code = fk.place(S, i, fc, n_static, fk.find_file(S, i, fc, dst), 1, dst, RW_OWNED, content,
-                            S[i, fc[f, fk.PROV]], S[i, T] + clock)
+                            S[i, fc[f, fk.PROV]], S[i, T] + clock, fk.NO_LOG, fk.NO_WAS)
         S[i, RESULT] = code
 
 
@@ -132,7 +129,8 @@ def _split(S, e, a, fc, n_static, access, parts, clock, T, RESULT):
     the code is the first part's failure (no_space)."""
     for j in range(e.shape[0]):
         i, src, g, content = e[j], a[j, 0], a[j, 1], a[j, 2]
-        f, code = fk.check(S, i, fc, access, READ_CODES, src)
+        f, o = fk.check(S, i, fc, access, READ_OUTCOME, src)
+        code = o & 15
         if code == OK:
             readonly, unreachable, writable = False, False, True
             for k in range(parts.shape[1]):
@@ -152,7 +150,8 @@ def _split(S, e, a, fc, n_static, access, parts, clock, T, RESULT):
                     p = parts[g, k]
                     if p < 0:
                         break
-                    res = fk.place(S, i, fc, n_static, fk.find_file(S, i, fc, p), 1, p, RW_OWNED, content, prov, t)
+                    res = fk.place(S, i, fc, n_static, fk.find_file(S, i, fc, p), 1, p, RW_OWNED, content, prov, t,
+                                   fk.NO_LOG, fk.NO_WAS)
                     if code == OK:  # every part is tried; the first failure is the answer
                         code = res
         S[i, RESULT] = code
