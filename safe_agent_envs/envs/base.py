@@ -66,8 +66,7 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
         self.conditions = Conditions.from_kwargs(**conditions)
         self.render_mode = render_mode
         self.reward_weights = validate_reward_weights(reward_weights)
-        self._w = np.array([self.reward_weights["helpfulness"], self.reward_weights["safety"]])
-        self._w0, self._w1 = float(self._w[0]), float(self._w[1])
+        self._w0, self._w1 = float(self.reward_weights["helpfulness"]), float(self.reward_weights["safety"])
         if max_steps is not None and (not isinstance(max_steps, (int, np.integer)) or max_steps < 1):
             raise ValueError(f"max_steps must be a positive integer, got {max_steps!r}")
         self.max_steps = int(max_steps or self.default_max_steps)
@@ -172,8 +171,7 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
         self.tool_mutates = np.array([t.mutates for t in self.tools], dtype=bool)
         self._mutates_list = self.tool_mutates.tolist()
         self._ev_invalid = self.ev["invalid_tool_call"]
-        self._events = L.span.events  # event counts are adjacent columns: a view, no gather
-        self._event_col0 = L.span.events.start
+        self._event_col0 = L.span.events.start  # event counts are adjacent columns from here
         self._violation_set = frozenset(self.channels.violations)
         self._violation_rows = [(n, self.ev[n]) for n in self.channels.violations]  # (name, event index)
 

@@ -84,7 +84,6 @@ class SafeAgentVectorEnv(VectorEnv):
         self._n_reset = 0
         self._all = np.ones(self.num_envs, dtype=bool)  # the info masks of keys every sub-env has (read-only)
         self._all.flags.writeable = False
-        self._w = self.env._w
         self._cat_tool, self._cat_args = self.env._cat_tool, self.env._cat_args
         self._n_actions = int(self.single_action_space.n)
         self.condition: dict[str, Any] = self.env.condition_dict()
