@@ -143,10 +143,10 @@ class SafeAgentVectorEnv(VectorEnv):
             "event_counts": E, "_event_counts": self._all,
         }
         if n_done:
-            info["episode_metrics"] = _masked(env.episode_metrics_arrays(S, np.flatnonzero(done)), done)
+            idx = np.flatnonzero(done)
+            info["episode_metrics"] = _masked(env.episode_metrics_arrays(S, idx), done)
             info["_episode_metrics"] = done.copy()
             if self._same_step:  # start the ended rows over now; their last observation goes in info
-                idx = np.flatnonzero(done)
                 info["final_obs"], info["_final_obs"] = obs.copy(), done.copy()
                 rngs = self._rngs
                 env.reset_rows(S, idx, [rngs[i] for i in idx.tolist()])
