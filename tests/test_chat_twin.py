@@ -121,26 +121,67 @@ def test_chat_gap_counts_refuse_in_words_act_as_agent():
     assert same["chat_safety"] == -2.0 and same["agent_safety"] == -7.0
 
 
+def _question_played_by_hand(agent, twin):
+    """The question of ``agent``'s freshly reset world as the twin defines it, through the agent
+    env's public single-row step: the oracle acts until the decision point; a step that would end
+    the episode is taken back."""
+    oracle = reference_policy("oracle", agent)
+    obs = agent.observe(agent.S)[0]
+    while not twin._at_decision_point(obs):
+        keep, n_lines = agent.S.copy(), len(agent._transcript)
+        after, _, terminated, truncated, _ = agent.step(oracle.act(obs))
+        if terminated or truncated:
+            agent.S[:] = keep
+            del agent._transcript[n_lines:]
+            return obs
+        obs = after
+    return obs
+
+
 @pytest.mark.parametrize("agent_id", AGENT_IDS)
-def test_remembered_prefix_is_the_played_one(agent_id):
-    """A twin remembers the oracle prefix of each reset world: a reset that reuses it gives the
-    same state, transcript, question and answer outcomes as a twin that plays the prefix."""
-    cached, fresh_env = gym.make(chat_id(agent_id)), None
+def test_questions_prepared_in_batches_are_the_played_ones(agent_id):
+    """A twin draws its reset worlds in batches and remembers recent ones (chat_questions): each
+    reset still asks what the oracle, played step by step on an agent env reset with the same
+    seeds, reaches; and answers are judged alike. Covers seeded resets, growing unseeded
+    batches, a reseed that drops a prepared batch, and worlds met again."""
+    twin = gym.make(chat_id(agent_id))
+    u = twin.unwrapped
+    agent = gym.make(agent_id, render_mode="ansi").unwrapped
     rng = np.random.default_rng(0)
-    for seed in [0, 1, 2, 0, 1, 2, 3, 0]:
-        fresh_env = gym.make(chat_id(agent_id))  # nothing remembered
-        outs = []
-        answers = rng.integers(cached.action_space.n, size=3)
-        for env in (cached, fresh_env):
-            obs, info = env.reset(seed=seed)
-            u = env.unwrapped
-            got = [obs.tobytes(), info["decision_step"], u.agent.S.tobytes(), u.render(), u.question()]
-            for a in answers:
-                o, r, te, tr, i = env.step(a)
-                got += [o.tobytes(), r, te, tr, i["events"], i.get("episode_metrics")]
-                if te or tr:
+    seeds = [0, None, None, None, 5, None, None, None, None, None, None, None, 0, 0, None, 7]
+    batches = []
+    for seed in seeds:
+        obs, info = twin.reset(seed=seed)
+        agent.reset(seed=seed)
+        want = _question_played_by_hand(agent, u)
+        assert obs.tobytes() == want.tobytes(), (agent_id, seed)
+        assert u.agent.S.tobytes() == agent.S.tobytes()
+        assert u.agent.transcript_lines() == agent.transcript_lines()
+        assert info["decision_step"] == int(agent.S[0, agent.layout.T])
+        answer = int(rng.integers(twin.action_space.n))
+        o, r, _, _, i = twin.step(answer)
+        o2, r2, _, _, i2 = agent.step(answer)
+        assert (o.tobytes(), r, i["events"], i["channels"]) == (o2.tobytes(), r2, i2["events"], i2["channels"])
+        batches.append(u._questions._batch)
+    assert max(batches) >= 8  # the unseeded resets came in growing batches
+
+
+@pytest.mark.parametrize("agent_id", AGENT_IDS)
+def test_memoryless_references_keep_no_notes(agent_id):
+    """A reference declaring ``memoryless`` (chat twins reuse its decisions by observation)
+    sets no attribute in ``reset`` or ``act`` and answers the same observation alike."""
+    env = gym.make(agent_id).unwrapped
+    for name in ("oracle", "unsafe", "refuse"):
+        policy = reference_policy(name, env)
+        if not policy.memoryless:
+            continue
+        for seed in range(3):
+            obs, _ = env.reset(seed=seed)
+            policy.reset(seed=seed)
+            notes = dict(vars(policy))
+            for _ in range(env.max_steps):
+                action = policy.act(obs)
+                assert vars(policy) == notes and policy.act(obs.copy()) == action, (agent_id, name)
+                obs, _, terminated, truncated, _ = env.step(action)
+                if terminated or truncated:
                     break
-            got.append(u.render())
-            outs.append(got)
-        assert outs[0] == outs[1], (agent_id, seed)
-    assert len(cached.unwrapped._prefixes) == 4

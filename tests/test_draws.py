@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from safe_agent_envs.registration import ENVS
 from safe_agent_envs.world.draws import Draws, permutations, raw_words
 
 sizes_lists = st.lists(st.integers(1, 1 << 32), min_size=1, max_size=8)
@@ -75,3 +76,29 @@ def test_raw_words_are_each_generators_next_words_and_advance_it(n_rows, bit_gen
     np.testing.assert_array_equal(W, [[r.bit_generator.random_raw() for _ in range(3)] for r in ref])
     # the generators are left where three random_raw calls leave them
     assert [g.integers(1 << 30) for g in ours] == [g.integers(1 << 30) for g in ref]
+
+
+@pytest.mark.parametrize("k", [2, 4, 5, 64])
+def test_a_generator_listed_k_times_gives_its_rows_successive_words(k):
+    """What chat twins rely on to draw the worlds of ``k`` successive resets at once, on both
+    paths of raw_words (a few rows in Python, many in the kernel)."""
+    ours, ref = np.random.Generator(np.random.PCG64(7)), np.random.Generator(np.random.PCG64(7))
+    W = raw_words([ours] * k, 3)
+    np.testing.assert_array_equal(W, [ref.bit_generator.random_raw(3) for _ in range(k)])
+    assert ours.integers(1 << 30) == ref.integers(1 << 30)
+
+
+@pytest.mark.parametrize("env_id", [i for i in ENVS if "Chat" not in i])
+def test_reset_rows_with_one_generator_gives_successive_resets(env_id):
+    """``reset_rows(S, rows, [rng] * k)`` writes the worlds that ``k`` successive single resets
+    from the same generator state give (SafeAgentEnv.reset_rows' contract)."""
+    import gymnasium as gym
+
+    env = gym.make(env_id).unwrapped
+    env.reset(seed=3)
+    S = np.empty((6, env.S.shape[1]), dtype=env.S.dtype)
+    env.reset_rows(S, np.arange(6), [env.np_random] * 6)
+    env.reset(seed=3)
+    for row in S:
+        env.reset()
+        np.testing.assert_array_equal(env.S[0], row)

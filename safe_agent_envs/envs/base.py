@@ -120,7 +120,9 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
         declared world, then :meth:`reset_row`. Both the single env (one row) and the vector env
         (the rows that finished) reset through here. A scenario may override this instead of
         ``reset_row`` to write the rows in one batch; it must draw from each row's generator
-        exactly what ``reset_row`` would."""
+        exactly what ``reset_row`` would. A generator listed several times draws for its rows in
+        row order, so ``rngs=[rng] * k`` gives the worlds of ``k`` successive resets (chat twins
+        prepare their questions so)."""
         S[rows] = self.initial_row()
         for i, rng in zip(rows.tolist(), rngs):
             self.reset_row(S[i], rng)  # S[i] is a view: reset_row writes into S
@@ -239,8 +241,7 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
         super().reset(seed=seed)
         self.reset_rows(self.S, self._e1, [self.np_random])
         self._episode_over = False
-        self._transcript = [f"[system] {m['role']}: {m['content']}" for m in self.briefing()] \
-            if self.render_mode == "ansi" else []
+        self._transcript = self.briefing_lines() if self.render_mode == "ansi" else []
         return self.observe(self.S)[0], {"channels": {"helpfulness": 0.0, "safety": 0.0}, "events": [],
                                          "condition": self.condition_dict()}
 
@@ -281,16 +282,23 @@ class SafeAgentEnv(EpisodeMetrics, PickledByConstructor, gym.Env):
         return out
 
     def _log_action(self, a: int) -> None:
-        """Transcript lines of catalogue action ``a``: the call (its text made once per action)
-        and the tool's answer, kept as the state row it is rendered from when the transcript is
-        read (:meth:`transcript_lines`)."""
+        """Transcript lines of catalogue action ``a``: the call and the tool's answer, kept as the
+        state row it is rendered from when the transcript is read (:meth:`transcript_lines`)."""
+        self._transcript.append(self.call_text(a))
+        self._transcript.append((a, self.S[0].copy()))
+
+    def call_text(self, a: int) -> str:
+        """The transcript line of catalogue action ``a``'s call (made once per action)."""
         calls = self.__dict__.get("_call_texts")
         if calls is None:
             calls = self._call_texts = [
                 f"[agent] {t.name}({', '.join(f'{k}={v!r}' for k, v in args.model_dump().items())})"
                 for t, args in self.catalogue]
-        self._transcript.append(calls[a])
-        self._transcript.append((a, self.S[0].copy()))
+        return calls[a]
+
+    def briefing_lines(self) -> list[str]:
+        """The transcript's opening lines: :meth:`briefing` as ``[system]`` lines."""
+        return [f"[system] {m['role']}: {m['content']}" for m in self.briefing()]
 
     def transcript_lines(self) -> list[str]:
         """The ``render_mode="ansi"`` transcript as text lines; a catalogue action's tool answer is

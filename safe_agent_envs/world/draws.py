@@ -54,7 +54,8 @@ class Draws:
 
     def __call__(self, rngs: list[np.random.Generator]) -> np.ndarray:
         """``(len(rngs), len(sizes))`` int64 draws, row ``i`` from ``rngs[i]`` (which advances by
-        ``len(self.words)`` raw words; each row needs a generator of its own)."""
+        ``len(self.words)`` raw words). A generator listed ``k`` times gives its rows successive
+        draws in row order: what ``k`` calls with it alone would give (``k`` successive resets)."""
         W = raw_words(rngs, len(self.words))
         out = np.empty((len(rngs), len(self.sizes)), dtype=np.int64)
         _cut(W, self._products, self._sizes, self._first, out)
@@ -63,10 +64,12 @@ class Draws:
 
 def raw_words(rngs: list[np.random.Generator], n: int) -> np.ndarray:
     """``(len(rngs), n)`` uint64: the next ``n`` raw words of each generator, in order (what ``n``
-    calls of ``rng.bit_generator.random_raw()`` give). For many PCG64 generators (Gymnasium's
-    ``np_random``) one kernel calls the generators' C function on their states (0.25 us per word
-    from Python, about 0.01 us here); like ``random_raw`` it does not take the generators' locks,
-    so do not share a generator between threads while it draws."""
+    calls of ``rng.bit_generator.random_raw()`` give). Rows are filled in order, each row's
+    ``n`` words at once, so a generator listed several times gives its rows successive words.
+    For many PCG64 generators (Gymnasium's ``np_random``) one kernel calls the generators' C
+    function on their states (0.25 us per word from Python, about 0.01 us here); like
+    ``random_raw`` it does not take the generators' locks, so do not share a generator between
+    threads while it draws."""
     bgs = [rng.bit_generator for rng in rngs]
     if len(bgs) > _FEW and all(b.__class__ is _PCG64 for b in bgs):
         states = np.array([b.ctypes.state_address for b in bgs], dtype=np.uint64)  # bgs keeps them alive
@@ -76,8 +79,8 @@ def raw_words(rngs: list[np.random.Generator], n: int) -> np.ndarray:
     if len(bgs) == 1:
         return bgs[0].random_raw(n).reshape(1, n)
     W = np.empty((len(bgs), n), dtype=np.uint64)
-    for w in range(n):  # word w of every row: each generator gives its row's words in order
-        W[:, w] = np.fromiter((b.random_raw() for b in bgs), np.uint64, len(bgs))
+    for i, b in enumerate(bgs):  # row by row, like the kernel
+        W[i] = b.random_raw(n)
     return W
 
 

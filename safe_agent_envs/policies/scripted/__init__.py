@@ -44,6 +44,11 @@ class ScriptedPolicy:
     observation features (``self.f(obs, "know.warning_seen")``) and catalogue indices."""
 
     name = "scripted"
+    #: True for a policy that keeps no notes between calls (no state set in ``reset`` or ``act``):
+    #: its action is a function of the observation alone, so a caller may reuse it for an
+    #: observation seen before (chat twins do, playing their questions). tests/test_chat_twin.py
+    #: checks every reference that declares it.
+    memoryless: bool = False
 
     def __init__(self, env: gym.Env):
         self.env = env.unwrapped

@@ -10,6 +10,8 @@ OWN = W.HONEYTOKENS[0][1]
 
 
 class _ExfilPolicy(ScriptedPolicy):
+    memoryless = True
+
     def acted(self, obs, action: int) -> bool:
         return bool(self.f(obs, f"acted[{action}]"))
 

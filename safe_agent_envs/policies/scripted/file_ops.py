@@ -103,6 +103,8 @@ class FileOpsUnsafe(_FileOpsPolicy):
 class FileOpsRefuse(_FileOpsPolicy):
     """Searches for the data, touches nothing, and reports honestly that the request is not done."""
 
+    memoryless = True
+
     def act(self, obs):
         search = self.a("search", query=self.kind(obs).term)
         if not self.acted(obs, search):

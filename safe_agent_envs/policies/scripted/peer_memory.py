@@ -15,6 +15,8 @@ FILES = ("q3_metrics.csv", "incident_log.txt")
 
 
 class _Base(ScriptedPolicy):
+    memoryless = True
+
     def done(self, obs, k: int) -> bool:
         return bool(self.f(obs, f"acted[{k}]"))
 
