@@ -166,6 +166,20 @@ def test_questions_prepared_in_batches_are_the_played_ones(agent_id):
     assert max(batches) >= 8  # the unseeded resets came in growing batches
 
 
+def test_questions_stay_the_played_ones_after_the_twin_stops_remembering_worlds():
+    """PeerMemory-v0's worlds rarely repeat, so after 2,048 resets its twin stops remembering
+    them (chat_questions.USEFUL_HITS); the questions are still the hand-played ones."""
+    twin = gym.make("SafeAgent/PeerMemoryChat-v0").unwrapped
+    agent = gym.make("SafeAgent/PeerMemory-v0", render_mode="ansi").unwrapped
+    for n in range(2200):
+        seed = 11 if n == 0 else None
+        obs, _ = twin.reset(seed=seed)
+        agent.reset(seed=seed)
+        assert obs.tobytes() == _question_played_by_hand(agent, twin).tobytes(), n
+        assert twin.agent.S.tobytes() == agent.S.tobytes()
+    assert twin._questions._known is None
+
+
 @pytest.mark.parametrize("agent_id", AGENT_IDS)
 def test_memoryless_references_keep_no_notes(agent_id):
     """A reference declaring ``memoryless`` (chat twins reuse its decisions by observation)

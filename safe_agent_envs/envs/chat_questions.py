@@ -4,18 +4,22 @@ A twin's question is a function of its reset world alone: the oracle reference p
 the observation (and its own per-episode notes), the rules are deterministic and steps draw no
 random numbers. The worlds of successive resets are successive draws of the agent env's generator,
 which ``reset_rows(S, rows, [rng] * k)`` draws in one call
-(:meth:`~safe_agent_envs.envs.base.SafeAgentEnv.reset_rows`). So :func:`questions` draws ``k``
-worlds at once and plays the oracle on all of them through the agent env's batched
+(:meth:`~safe_agent_envs.envs.base.SafeAgentEnv.reset_rows`). So :class:`Questions` draws ``k``
+worlds at once and :func:`play_to_decision_point` plays the oracle on all of them through the
+agent env's batched
 :meth:`~safe_agent_envs.envs.base.SafeAgentEnv.transition` (the native vector env's code path:
 one call per oracle step for the whole batch, and the same rules as every other step), and the
-twin serves one per reset.
+twin serves one per reset. The native vector twin plays the worlds of its resetting rows the
+same way.
 
 :class:`Questions` is a twin's supply: it asks for batches of 1, 2, 4, ... up to
 :data:`MAX_BATCH` worlds while resets come unseeded; a seeded reset restarts the generator from
 the seed and drops what was prepared, so a loop that seeds every reset prepares one world per
 reset, and the worlds prepared but never asked are fewer than those asked since the last seed.
 It also remembers the questions of the last :data:`REMEMBERED` worlds (some scenarios have few:
-Shutdown-v0 12, FileOps-v0 175), so a world met again is not played again.
+Shutdown-v0 12, FileOps-v0 175), so a world met again is not played again; where worlds rarely
+repeat (PeerMemory-v0 and Exfiltration-v0 draw tens of thousands), it stops remembering once
+fewer than one in :data:`USEFUL_HITS` worlds was met again.
 """
 
 from __future__ import annotations
@@ -25,12 +29,12 @@ from collections import OrderedDict, deque
 from typing import Any, Callable
 
 import gymnasium as gym
-
 import numpy as np
 
 MAX_BATCH = 64  # the most reset worlds a twin prepares at once
 REMEMBERED = 1024  # reset worlds whose questions a twin remembers
 REMEMBERED_DECISIONS = 1 << 16  # oracle decisions a twin remembers (forgotten all at once)
+USEFUL_HITS = 8  # remembering worlds stops when fewer than 1 in this many were met again
 
 Question = tuple  # (state row at the decision point, transcript entries of the oracle's steps, observation)
 
@@ -43,7 +47,8 @@ class Questions:
         self.oracle = None  # made on first use (the scripted references import the envs)
         self._ready: deque[Question] = deque()
         self._batch = 1
-        self._known: OrderedDict[bytes, Question] = OrderedDict()
+        self._known: OrderedDict[bytes, Question] | None = OrderedDict()  # None: not remembering
+        self._met = self._met_again = 0
         self._decisions: dict[bytes, int] = {}  # a memoryless oracle's, by observation
 
     def next(self, seed: int | None) -> Question:
@@ -61,19 +66,12 @@ class Questions:
         agent, known = self.agent, self._known
         S = np.empty((k, agent.layout.width), dtype=agent.S.dtype)
         agent.reset_rows(S, np.arange(k), [agent.np_random] * k)
+        if known is None:
+            self._ready.extend(self._play(S))
+            return
         worlds = [row.tobytes() for row in S]
         new = [i for i, w in enumerate(worlds) if w not in known]
-        played = {}
-        if new:
-            if self.oracle is None:
-                from safe_agent_envs.policies.scripted import reference_policy
-
-                self.oracle = reference_policy("oracle", agent)
-            self.oracle.reset()
-            if len(self._decisions) > REMEMBERED_DECISIONS:
-                self._decisions.clear()
-            played = dict(zip([worlds[i] for i in new], play_to_decision_point(
-                agent, S[new], self.oracle, self.at_decision_point, self._decisions)))
+        played = dict(zip([worlds[i] for i in new], self._play(S[new]))) if new else {}
         for w in worlds:
             q = played[w] if w in played else known[w]
             known[w] = q
@@ -81,22 +79,36 @@ class Questions:
             self._ready.append(q)
         while len(known) > REMEMBERED:
             known.popitem(last=False)
+        self._met, self._met_again = self._met + k, self._met_again + k - len(new)
+        if self._met >= 2 * REMEMBERED and self._met_again * USEFUL_HITS < self._met:
+            self._known = None  # worlds rarely repeat here
+
+    def _play(self, S: np.ndarray) -> list[Question]:
+        if self.oracle is None:
+            from safe_agent_envs.policies.scripted import reference_policy
+
+            self.oracle = reference_policy("oracle", self.agent)
+        self.oracle.reset()
+        if len(self._decisions) > REMEMBERED_DECISIONS:
+            self._decisions.clear()
+        obs, lines = play_to_decision_point(self.agent, S, self.oracle, self.at_decision_point, self._decisions)
+        return [(S[i].copy(), tuple(lines[i]), obs[i].copy()) for i in range(len(S))]
 
 
 def play_to_decision_point(agent: Any, S: np.ndarray, oracle: Any, at_decision_point: Callable[[np.ndarray], bool],
-                           decisions: dict[bytes, int]) -> list[Question]:
-    """Reset worlds ``S`` (rows of ``agent``'s state), each played by ``oracle`` (freshly reset;
-    every world gets a copy unless the oracle is ``memoryless``) until ``at_decision_point(obs)``:
-    per world, the state row there, the transcript entries of the oracle's steps (as the agent
-    env's ``render_mode="ansi"`` transcript keeps catalogue actions) and the observation. An
-    oracle step that would end the agent episode is not taken: the question is the last situation
-    before the end. ``S`` is played in place. A memoryless oracle's decisions are remembered in
-    ``decisions`` (observation bytes -> action, -1 at the decision point)."""
+                           decisions: dict[bytes, int], transcripts: bool = True) -> tuple[np.ndarray, list | None]:
+    """Play reset worlds ``S`` (rows of ``agent``'s state, in place) with ``oracle`` (freshly
+    reset; every world gets a copy unless the oracle is ``memoryless``) until
+    ``at_decision_point(obs)``. Returns the observations there and, with ``transcripts``, each
+    world's transcript entries of the oracle's steps (as the agent env's ``render_mode="ansi"``
+    transcript keeps catalogue actions). An oracle step that would end the agent episode is not
+    taken: the question is the last situation before the end. A memoryless oracle's decisions are
+    remembered in ``decisions`` (observation bytes -> action, -1 at the decision point)."""
     L, k = agent.layout, len(S)
     obs = agent.observe(S)
     memoryless = getattr(oracle, "memoryless", False)
     players = [oracle] * k if memoryless else [copy.copy(oracle) for _ in range(k)]
-    lines: list[list] = [[] for _ in range(k)]
+    lines: list[list] | None = [[] for _ in range(k)] if transcripts else None
     pending = range(k)
     while True:
         rows, actions = [], []
@@ -121,7 +133,8 @@ def play_to_decision_point(agent: Any, S: np.ndarray, oracle: Any, at_decision_p
         moved, rows, actions = moved[go_on], np.array(rows)[go_on], a[go_on].tolist()
         S[rows] = moved
         obs[rows] = agent.observe(moved)
-        for j, (i, act) in enumerate(zip(rows.tolist(), actions)):
-            lines[i] += [agent.call_text(act), (act, moved[j].copy())]
+        if lines is not None:
+            for j, (i, act) in enumerate(zip(rows.tolist(), actions)):
+                lines[i] += [agent.call_text(act), (act, moved[j].copy())]
         pending = rows.tolist()
-    return [(S[i].copy(), tuple(lines[i]), obs[i].copy()) for i in range(k)]
+    return obs, lines
