@@ -28,7 +28,7 @@ import gymnasium as gym
 import numpy as np
 
 import safe_agent_envs  # noqa: F401
-from safe_agent_envs.envs.base import SafeAgentEnv
+from safe_agent_envs.training.native_vec_env import has_native_vector_env
 from safe_agent_envs.registration import ENVS
 
 
@@ -57,7 +57,7 @@ def _vector(vec, n_steps, warm_up=True):
 
 
 def _is_native(env_id):
-    return isinstance(gym.make(env_id).unwrapped, SafeAgentEnv)
+    return has_native_vector_env(env_id)
 
 
 def _ppo_env_share(env_id, total_steps, n_envs=1, rollout=2048):

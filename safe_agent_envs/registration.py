@@ -30,16 +30,21 @@ ENVS: dict[str, tuple[str, str]] = {
 def make_vector(entry_point: str, num_envs: int = 1, **kwargs):
     """``vector_entry_point`` of every env: the native batched
     :class:`~safe_agent_envs.envs.vector.SafeAgentVectorEnv` for :class:`SafeAgentEnv` scenarios
+    and :class:`~safe_agent_envs.envs.chat_vector.ChatTwinVectorEnv` for their chat twins
     (derived from the env class, so new ``ENVS`` entries get one automatically); any other env
     class falls back to ``SyncVectorEnv``."""
     from gymnasium.envs.registration import load_env_creator
 
     from safe_agent_envs.envs.base import SafeAgentEnv
+    from safe_agent_envs.envs.chat_twin import ChatTwinEnv
+    from safe_agent_envs.envs.chat_vector import ChatTwinVectorEnv
     from safe_agent_envs.envs.vector import SafeAgentVectorEnv
 
     creator = load_env_creator(entry_point)
     if isinstance(creator, type) and issubclass(creator, SafeAgentEnv):
         return SafeAgentVectorEnv(creator, num_envs=num_envs, **kwargs)
+    if isinstance(creator, type) and issubclass(creator, ChatTwinEnv):
+        return ChatTwinVectorEnv(creator, num_envs=num_envs, **kwargs)
     kwargs.pop("max_episode_steps", None)
     return gym.vector.SyncVectorEnv([functools.partial(creator, **kwargs) for _ in range(num_envs)])
 

@@ -15,6 +15,7 @@ from safe_agent_envs.training.native_vec_env import NativeVecEnv  # noqa: E402
 from safe_agent_envs.wrappers import ChannelEpisodeStatistics  # noqa: E402
 
 AGENT_ENVS = ["SafeAgent/Shutdown-v0", "SafeAgent/FileOps-v0", "SafeAgent/PeerMemory-v0", "SafeAgent/Exfiltration-v0"]
+NATIVE_ENVS = AGENT_ENVS + [i.replace("-v0", "Chat-v0") for i in AGENT_ENVS]
 KW = {"reward_weights": {"helpfulness": 1.0, "safety": 0.5}, "max_steps": 15}
 
 
@@ -22,7 +23,7 @@ def _dummy(env_id, n, kw):
     return DummyVecEnv([lambda: Monitor(ChannelEpisodeStatistics(gym.make(env_id, **kw))) for _ in range(n)])
 
 
-@pytest.mark.parametrize("env_id", AGENT_ENVS)
+@pytest.mark.parametrize("env_id", NATIVE_ENVS)
 def test_native_vec_env_equals_dummy_vec_env(env_id):
     n = 4
     ours, ref = NativeVecEnv(env_id, n, **KW), _dummy(env_id, n, KW)
@@ -71,7 +72,7 @@ def test_ppo_and_maskable_ppo_train_on_it():
 
 def test_errors_are_clear():
     with pytest.raises(ValueError, match="no native vector env"):
-        NativeVecEnv("SafeAgent/ShutdownChat-v0", 2)
+        NativeVecEnv("CartPole-v1", 2)
     venv = NativeVecEnv("SafeAgent/Shutdown-v0", 2)
     with pytest.raises(AttributeError, match="action_masks"):
         venv.env_method("render")

@@ -1,6 +1,6 @@
 """Native vector env == N single envs: same observations, rewards, terminations, truncations,
 channels and episode metrics for the same seeds and (random, masked) actions, for every
-registered scenario and several conditions."""
+registered scenario and its chat twin, under several conditions."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 import safe_agent_envs  # noqa: F401
 from safe_agent_envs.envs.base import SafeAgentEnv
+from safe_agent_envs.envs.chat_twin import ChatTwinEnv
 from safe_agent_envs.envs.vector import SafeAgentVectorEnv, episode_metrics_row
 
 CONDITIONS = [
@@ -27,7 +28,7 @@ def _native(env_id):
     from gymnasium.envs.registration import load_env_creator
 
     cls = load_env_creator(spec.entry_point)
-    return isinstance(cls, type) and issubclass(cls, SafeAgentEnv)
+    return isinstance(cls, type) and issubclass(cls, (SafeAgentEnv, ChatTwinEnv))
 
 
 def _accepts(env_id, kwargs):
@@ -69,6 +70,8 @@ def _differential(env_id, kwargs, seed, n_envs=6, n_steps=150):
             names = [vec.event_names[j] for j in np.flatnonzero(info["event_counts"][i])
                      for _ in range(int(info["event_counts"][i, j]))]
             assert sorted(names) == sorted(ii["events"]), ctx
+            if "answer_category" in ii or "answer_category" in info:  # chat twins: the final answer's category
+                assert info["answer_category"][i] == ii.get("answer_category"), ctx
             if te or tr:
                 assert info["_episode_metrics"][i], ctx
                 assert all(info["episode_metrics"][f"_{k}"][i] for k in ("helpfulness", "violations", "events")), ctx

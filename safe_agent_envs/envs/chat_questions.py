@@ -9,8 +9,8 @@ worlds at once and :func:`play_to_decision_point` plays the oracle on all of the
 agent env's batched
 :meth:`~safe_agent_envs.envs.base.SafeAgentEnv.transition` (the native vector env's code path:
 one call per oracle step for the whole batch, and the same rules as every other step), and the
-twin serves one per reset. The native vector twin plays the worlds of its resetting rows the
-same way.
+twin serves one per reset. The native vector twin asks :meth:`Questions.of_worlds` for the worlds
+of all its resetting rows at once.
 
 :class:`Questions` is a twin's supply: it asks for batches of 1, 2, 4, ... up to
 :data:`MAX_BATCH` worlds while resets come unseeded; a seeded reset restarts the generator from
@@ -40,10 +40,11 @@ Question = tuple  # (state row at the decision point, transcript entries of the 
 
 
 class Questions:
-    """The questions of a chat twin's private agent env ``agent`` (see module docstring)."""
+    """The questions of a chat twin's private agent env ``agent`` (see module docstring); without
+    ``transcripts`` (the vector twin) the questions carry no transcript entries."""
 
-    def __init__(self, agent: Any, at_decision_point: Callable[[np.ndarray], bool]):
-        self.agent, self.at_decision_point = agent, at_decision_point
+    def __init__(self, agent: Any, at_decision_point: Callable[[np.ndarray], bool], transcripts: bool = True):
+        self.agent, self.at_decision_point, self.transcripts = agent, at_decision_point, transcripts
         self.oracle = None  # made on first use (the scripted references import the envs)
         self._ready: deque[Question] = deque()
         self._batch = 1
@@ -58,30 +59,33 @@ class Questions:
             self._ready.clear()
             self._batch = 1
         if not self._ready:
-            self._prepare(self._batch)
-            self._batch = min(2 * self._batch, MAX_BATCH)
+            k = self._batch
+            S = np.empty((k, self.agent.layout.width), dtype=self.agent.S.dtype)
+            self.agent.reset_rows(S, np.arange(k), [self.agent.np_random] * k)
+            self._ready.extend(self.of_worlds(S))
+            self._batch = min(2 * k, MAX_BATCH)
         return self._ready.popleft()
 
-    def _prepare(self, k: int) -> None:
-        agent, known = self.agent, self._known
-        S = np.empty((k, agent.layout.width), dtype=agent.S.dtype)
-        agent.reset_rows(S, np.arange(k), [agent.np_random] * k)
+    def of_worlds(self, S: np.ndarray) -> list[Question]:
+        """The questions of reset worlds ``S``: remembered, or played (``S`` is played in place)."""
+        known, k = self._known, len(S)
         if known is None:
-            self._ready.extend(self._play(S))
-            return
+            return self._play(S)
         worlds = [row.tobytes() for row in S]
         new = [i for i, w in enumerate(worlds) if w not in known]
         played = dict(zip([worlds[i] for i in new], self._play(S[new]))) if new else {}
+        out = []
         for w in worlds:
             q = played[w] if w in played else known[w]
             known[w] = q
             known.move_to_end(w)
-            self._ready.append(q)
+            out.append(q)
         while len(known) > REMEMBERED:
             known.popitem(last=False)
         self._met, self._met_again = self._met + k, self._met_again + k - len(new)
         if self._met >= 2 * REMEMBERED and self._met_again * USEFUL_HITS < self._met:
             self._known = None  # worlds rarely repeat here
+        return out
 
     def _play(self, S: np.ndarray) -> list[Question]:
         if self.oracle is None:
@@ -91,8 +95,9 @@ class Questions:
         self.oracle.reset()
         if len(self._decisions) > REMEMBERED_DECISIONS:
             self._decisions.clear()
-        obs, lines = play_to_decision_point(self.agent, S, self.oracle, self.at_decision_point, self._decisions)
-        return [(S[i].copy(), tuple(lines[i]), obs[i].copy()) for i in range(len(S))]
+        obs, lines = play_to_decision_point(self.agent, S, self.oracle, self.at_decision_point, self._decisions,
+                                            self.transcripts)
+        return [(S[i].copy(), tuple(lines[i]) if lines else (), obs[i].copy()) for i in range(len(S))]
 
 
 def play_to_decision_point(agent: Any, S: np.ndarray, oracle: Any, at_decision_point: Callable[[np.ndarray], bool],

@@ -54,18 +54,9 @@ class SafeAgentVectorEnv(VectorEnv):
     def __init__(self, env_cls: type[SafeAgentEnv] | Callable[..., SafeAgentEnv], num_envs: int = 1,
                  render_mode: str | None = None, autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
                  **kwargs: Any):
-        if not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
-            raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
-        modes = (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP)
-        mode = next((m for m in modes if autoreset_mode in (m, m.value, m.name, m.name.lower())), None)
-        if mode is None:
-            raise ValueError(f"autoreset_mode={autoreset_mode!r} is not supported; allowed: "
-                             f"{', '.join(f'AutoresetMode.{m.name} (or {m.name.lower()!r})' for m in modes)}")
+        mode = check_vector_arguments(num_envs, render_mode, autoreset_mode)
         self.metadata = {**self.metadata, "autoreset_mode": mode}
         self._same_step = mode is AutoresetMode.SAME_STEP
-        if render_mode is not None:
-            raise ValueError(f"the native vector env does not render (render_mode={render_mode!r}); "
-                             "use SyncVectorEnv or a single env with render_mode='ansi'")
         kwargs.pop("max_episode_steps", None)  # the env enforces its own step limit (max_steps)
         self.env: SafeAgentEnv = env_cls(**kwargs)  # the rules; its own state row is unused
         if not isinstance(self.env, SafeAgentEnv):
@@ -91,20 +82,7 @@ class SafeAgentVectorEnv(VectorEnv):
     # ------------------------------------------------------------------ API
     def reset(self, *, seed: int | list[int | None] | None = None, options: dict | None = None):
         N = self.num_envs
-        if seed is None:
-            seeds: list[int | None] = [None] * N
-        elif isinstance(seed, (int, np.integer)):
-            seeds = [int(seed) + i for i in range(N)]
-        else:
-            seeds = list(seed)
-            if len(seeds) != N:
-                raise ValueError(f"reset(seed=...) got {len(seeds)} seeds for {N} envs")
-        if self._rngs is None:
-            self._rngs = [seeding.np_random(s)[0] for s in seeds]
-        else:
-            for i, s in enumerate(seeds):
-                if s is not None:
-                    self._rngs[i] = seeding.np_random(s)[0]
+        self._rngs = seeded_generators(self._rngs, seed, N)
         self.env.reset_rows(self.S, np.arange(N), self._rngs)
         self._autoreset[:] = False
         self._n_reset = 0
@@ -144,7 +122,7 @@ class SafeAgentVectorEnv(VectorEnv):
         }
         if n_done:
             idx = np.flatnonzero(done)
-            info["episode_metrics"] = _masked(env.episode_metrics_arrays(S, idx), done)
+            info["episode_metrics"] = masked(env.episode_metrics_arrays(S, idx), done)
             info["_episode_metrics"] = done.copy()
             if self._same_step:  # start the ended rows over now; their last observation goes in info
                 info["final_obs"], info["_final_obs"] = obs.copy(), done.copy()
@@ -167,7 +145,40 @@ class SafeAgentVectorEnv(VectorEnv):
         return f"SafeAgentVectorEnv({type(self.env).__name__}, num_envs={self.num_envs})"
 
 
-def _masked(metrics: dict[str, Any], mask: np.ndarray) -> dict[str, Any]:
+def check_vector_arguments(num_envs: Any, render_mode: Any, autoreset_mode: Any) -> AutoresetMode:
+    """Validate a native vector env's ``num_envs`` and ``render_mode``; return the
+    ``AutoresetMode`` that ``autoreset_mode`` names (NEXT_STEP or SAME_STEP)."""
+    if not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
+        raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
+    if render_mode is not None:
+        raise ValueError(f"the native vector env does not render (render_mode={render_mode!r}); "
+                         "use SyncVectorEnv or a single env with render_mode='ansi'")
+    modes = (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP)
+    mode = next((m for m in modes if autoreset_mode in (m, m.value, m.name, m.name.lower())), None)
+    if mode is None:
+        raise ValueError(f"autoreset_mode={autoreset_mode!r} is not supported; allowed: "
+                         f"{', '.join(f'AutoresetMode.{m.name} (or {m.name.lower()!r})' for m in modes)}")
+    return mode
+
+
+def seeded_generators(rngs: list[np.random.Generator] | None, seed: Any, n: int) -> list[np.random.Generator]:
+    """The sub-envs' generators after ``reset(seed=seed)``, as SyncVectorEnv seeds N envs:
+    ``seed + i`` for an int, one seed per env for a list (``None`` keeps that env's generator),
+    fresh random generators on the first reset without a seed."""
+    if seed is None:
+        seeds: list[int | None] = [None] * n
+    elif isinstance(seed, (int, np.integer)):
+        seeds = [int(seed) + i for i in range(n)]
+    else:
+        seeds = list(seed)
+        if len(seeds) != n:
+            raise ValueError(f"reset(seed=...) got {len(seeds)} seeds for {n} envs")
+    if rngs is None:
+        return [seeding.np_random(s)[0] for s in seeds]
+    return [r if s is None else seeding.np_random(s)[0] for r, s in zip(rngs, seeds)]
+
+
+def masked(metrics: dict[str, Any], mask: np.ndarray) -> dict[str, Any]:
     """Gymnasium vector-info form: every array gets a ``_key`` mask (recursively). The masks are
     one read-only copy of ``mask``, shared by every key."""
     if mask.flags.writeable:
@@ -175,7 +186,7 @@ def _masked(metrics: dict[str, Any], mask: np.ndarray) -> dict[str, Any]:
         mask.flags.writeable = False
     out: dict[str, Any] = {}
     for key, value in metrics.items():
-        out[key] = _masked(value, mask) if value.__class__ is dict else value
+        out[key] = masked(value, mask) if value.__class__ is dict else value
         out[f"_{key}"] = mask
     return out
 
@@ -183,13 +194,18 @@ def _masked(metrics: dict[str, Any], mask: np.ndarray) -> dict[str, Any]:
 def episode_metrics_row(m: dict[str, Any], i: int, condition: dict[str, Any]) -> dict[str, Any]:
     """The single env's ``episode_metrics`` dict of sub-env ``i``, from the vector env's
     ``info["episode_metrics"]`` arrays ``m`` and its ``condition``."""
-    out = {k: m[k][i].item() for k in ("helpfulness", "safety", "task_success", "claimed_success",
-                                         "confident_failure")}
-    out["violations"] = {n: int(a[i]) for n, a in m["violations"].items() if not n.startswith("_") and a[i]}
-    out["events"] = {n: int(a[i]) for n, a in m["events"].items() if not n.startswith("_") and a[i]}
-    out["steps"] = int(m["steps"][i])
+    out: dict[str, Any] = {}
+    first = ("helpfulness", "safety", "task_success", "claimed_success", "confident_failure", "violations", "events",
+             "steps")  # the single env's order; a chat twin's extra keys follow
+    for key in [k for k in first if k in m] + [k for k in m if k not in first and not k.startswith("_")]:
+        a = m[key]
+        if key in ("violations", "events"):
+            out[key] = {n: int(c[i]) for n, c in a.items() if not n.startswith("_") and c[i]}
+        else:  # numbers, flags, and the chat twins' answer_category strings
+            v = a[i]
+            out[key] = v.item() if isinstance(v, np.generic) else v
     out["condition"] = dict(condition)
     return out
 
 
-__all__ = ["SafeAgentVectorEnv", "episode_metrics_row"]
+__all__ = ["SafeAgentVectorEnv", "check_vector_arguments", "episode_metrics_row", "masked", "seeded_generators"]

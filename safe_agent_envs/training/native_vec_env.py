@@ -2,8 +2,8 @@
 
 SB3 drives envs through its own ``VecEnv`` interface (lists of info dicts, ``terminal_observation``,
 ``env_method``); it does not take a Gymnasium ``VectorEnv``. :class:`NativeVecEnv` is that
-interface over :class:`~safe_agent_envs.envs.vector.SafeAgentVectorEnv` in ``SAME_STEP`` autoreset
-mode, so ``PPO("MlpPolicy", NativeVecEnv("SafeAgent/Shutdown-v0", 8))`` trains on batched steps.
+interface over :class:`~safe_agent_envs.envs.vector.SafeAgentVectorEnv` (or a chat twin's
+:class:`~safe_agent_envs.envs.chat_vector.ChatTwinVectorEnv`) in ``SAME_STEP`` autoreset mode, so ``PPO("MlpPolicy", NativeVecEnv("SafeAgent/Shutdown-v0", 8))`` trains on batched steps.
 
 It gives the trajectories of SB3's ``DummyVecEnv`` over the same N envs seeded the same way (a
 test compares them step by step), with the infos that this package's callbacks and SB3's logger
@@ -32,14 +32,15 @@ from stable_baselines3.common.vec_env.base_vec_env import VecEnv
 
 import safe_agent_envs  # noqa: F401  (registers the envs)
 from safe_agent_envs.envs.base import SafeAgentEnv
+from safe_agent_envs.envs.chat_twin import ChatTwinEnv
 from safe_agent_envs.envs.vector import episode_metrics_row
 
 
 def has_native_vector_env(env_id: str) -> bool:
-    """Whether ``env_id`` is a :class:`SafeAgentEnv` (chat twins are not: they fall back to
-    ``SyncVectorEnv``)."""
+    """Whether ``env_id`` has a native vector env: a :class:`SafeAgentEnv` scenario or its chat
+    twin (other envs fall back to ``SyncVectorEnv``)."""
     creator = load_env_creator(gym.spec(env_id).entry_point)
-    return isinstance(creator, type) and issubclass(creator, SafeAgentEnv)
+    return isinstance(creator, type) and issubclass(creator, (SafeAgentEnv, ChatTwinEnv))
 
 
 class NativeVecEnv(VecEnv):
@@ -50,7 +51,7 @@ class NativeVecEnv(VecEnv):
 
     def __init__(self, env_id: str, num_envs: int, **env_kwargs: Any):
         if not has_native_vector_env(env_id):
-            raise ValueError(f"{env_id} has no native vector env (chat twins do not); use DummyVecEnv")
+            raise ValueError(f"{env_id} has no native vector env; use DummyVecEnv")
         venv = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
                             autoreset_mode="same_step", **env_kwargs)
         self.venv = venv
