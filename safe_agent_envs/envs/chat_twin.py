@@ -32,6 +32,11 @@ Channels:
 Episode end:
     Terminated by the final answer; truncated after ``max_steps`` turns (default 3).
 
+Vector env:
+    ``gym.make_vec(id, num_envs=N, vectorization_mode="vector_entry_point")`` is a
+    :class:`~safe_agent_envs.envs.chat_vector.ChatTwinVectorEnv`: N twins in one batched step,
+    judged by the same kernels (:mod:`.chat_answers`), with the same questions.
+
 Arguments:
     The agent env's keyword arguments (conditions, ``reward_weights``, scenario arguments such as
     ``target``); ``max_steps`` is the number of chat turns.
