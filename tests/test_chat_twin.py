@@ -180,6 +180,16 @@ def test_questions_stay_the_played_ones_after_the_twin_stops_remembering_worlds(
     assert twin._questions._known is None
 
 
+def test_a_large_batch_of_repeating_worlds_keeps_them_remembered():
+    """Shutdown-v0 has 12 worlds: 3,000 rows asked at once repeat them, and count as met again
+    (the memory stays on, each world is played once)."""
+    vec = gym.make_vec("SafeAgent/ShutdownChat-v0", num_envs=3000, vectorization_mode="vector_entry_point")
+    vec.reset(seed=0)
+    questions = vec.unwrapped._questions
+    assert questions._known is not None and len(questions._known) == 12
+    assert questions._met_again == 3000 - 12
+
+
 @pytest.mark.parametrize("agent_id", AGENT_IDS)
 def test_memoryless_references_keep_no_notes(agent_id):
     """A reference declaring ``memoryless`` (chat twins reuse its decisions by observation)

@@ -72,8 +72,11 @@ class Questions:
         if known is None:
             return self._play(S)
         worlds = [row.tobytes() for row in S]
-        new = [i for i, w in enumerate(worlds) if w not in known]
-        played = dict(zip([worlds[i] for i in new], self._play(S[new]))) if new else {}
+        new: dict[bytes, int] = {}  # worlds not remembered -> their first row
+        for i, w in enumerate(worlds):
+            if w not in known and w not in new:
+                new[w] = i
+        played = dict(zip(new, self._play(S[list(new.values())]))) if new else {}
         out = []
         for w in worlds:
             q = played[w] if w in played else known[w]
