@@ -58,9 +58,7 @@ class SafeAgentVectorEnv(VectorEnv):
         self.metadata = {**self.metadata, "autoreset_mode": mode}
         self._same_step = mode is AutoresetMode.SAME_STEP
         kwargs.pop("max_episode_steps", None)  # the env enforces its own step limit (max_steps)
-        self.env: SafeAgentEnv = env_cls(**kwargs)  # the rules; its own state row is unused
-        if not isinstance(self.env, SafeAgentEnv):
-            raise TypeError(f"{env_cls!r} does not build a SafeAgentEnv")
+        self.env: SafeAgentEnv = self._rules(env_cls, kwargs)  # its own state row is unused
         self.num_envs = int(num_envs)
         self.single_observation_space = self.env.observation_space
         self.single_action_space = self.env.action_space
@@ -79,11 +77,27 @@ class SafeAgentVectorEnv(VectorEnv):
         self._n_actions = int(self.single_action_space.n)
         self.condition: dict[str, Any] = self.env.condition_dict()
 
+    def _rules(self, env_cls: Callable[..., Any], kwargs: dict[str, Any]) -> SafeAgentEnv:
+        """The SafeAgentEnv whose rules run on the rows (a subclass may build it another way)."""
+        env = env_cls(**kwargs)
+        if not isinstance(env, SafeAgentEnv):
+            raise TypeError(f"{env_cls!r} does not build a SafeAgentEnv")
+        return env
+
+    def _start_over(self, idx: np.ndarray) -> None:
+        """Rows ``idx`` start over, each drawing from its own generator."""
+        rngs = self._rngs
+        self.env.reset_rows(self.S, idx, [rngs[i] for i in idx.tolist()])
+
+    def _episode_metrics(self, idx: np.ndarray) -> dict[str, Any]:
+        """The episode metrics arrays of the rows ``idx`` that just ended."""
+        return self.env.episode_metrics_arrays(self.S, idx)
+
     # ------------------------------------------------------------------ API
     def reset(self, *, seed: int | list[int | None] | None = None, options: dict | None = None):
         N = self.num_envs
         self._rngs = seeded_generators(self._rngs, seed, N)
-        self.env.reset_rows(self.S, np.arange(N), self._rngs)
+        self._start_over(np.arange(N))
         self._autoreset[:] = False
         self._n_reset = 0
         zeros = np.zeros(N)
@@ -92,43 +106,56 @@ class SafeAgentVectorEnv(VectorEnv):
         return self.env.observe(self.S), info
 
     def step(self, actions):
-        if self._rngs is None:
-            raise RuntimeError("step() called before reset()")
-        a = np.array(actions, dtype=np.int64).reshape(-1)  # a copy: rows that start over run action 0
-        N = self.num_envs
-        if a.shape != (N,):
-            raise ValueError(f"expected {N} actions, got shape {np.shape(actions)}")
-        env, L, S = self.env, self.env.layout, self.S
+        a, tool_ids, args = self._catalogue_actions(actions)
+        env, L, S, N = self.env, self.env.layout, self.S, self.num_envs
         reset = self._autoreset
-        tool_ids, args = np.empty(N, dtype=np.intp), np.empty((N, 3), dtype=np.int32)
-        if vector_actions(a, self._n_actions, reset, self._cat_tool, self._cat_args, tool_ids, args) >= 0:
-            raise ValueError(f"actions outside the action space Discrete({self._n_actions}): {np.asarray(actions)}")
         E = env.transition(S, tool_ids, args, a)
         ch = env.channels.step_channels(E)
         if self._n_reset:  # rows that ended last step start over (NEXT_STEP autoreset)
-            idx = np.flatnonzero(reset)
-            rngs = self._rngs
-            env.reset_rows(S, idx, [rngs[i] for i in idx.tolist()])
+            self._start_over(np.flatnonzero(reset))
         terminated, truncated, done = np.empty(N, dtype=bool), np.empty(N, dtype=bool), np.empty(N, dtype=bool)
         reward = np.empty(N)
-        n_done = vector_ends(S, L.DONE, L.T, env.max_steps, reset, E, ch, env._w0, env._w1, reward, terminated,
-                             truncated, done)
-        obs = env.observe(S)
-        info: dict[str, Any] = {
+        vector_ends(S, L.DONE, L.T, env.max_steps, reset, E, ch, env._w0, env._w1, reward, terminated, truncated, done)
+        return self._end_step(reward, terminated, truncated, self._step_info(E, ch))
+
+    # ------------------------------------------------------------------ step parts (shared with the chat twins')
+    def _catalogue_actions(self, actions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The step's actions (a copy; rows that start over run action 0) and each row's catalogue
+        entry (tool ids, arguments), validated."""
+        if self._rngs is None:
+            raise RuntimeError("step() called before reset()")
+        a = np.array(actions, dtype=np.int64).reshape(-1)
+        N = self.num_envs
+        if a.shape != (N,):
+            raise ValueError(f"expected {N} actions, got shape {np.shape(actions)}")
+        tool_ids, args = np.empty(N, dtype=np.intp), np.empty((N, 3), dtype=np.int32)
+        if vector_actions(a, self._n_actions, self._autoreset, self._cat_tool, self._cat_args, tool_ids, args) >= 0:
+            raise ValueError(f"actions outside the action space Discrete({self._n_actions}): {np.asarray(actions)}")
+        return a, tool_ids, args
+
+    def _step_info(self, E: np.ndarray, ch: np.ndarray) -> dict[str, Any]:
+        return {
             "channels": {"helpfulness": ch[:, 0].copy(), "safety": ch[:, 1].copy(),
                          "_helpfulness": self._all, "_safety": self._all},
             "_channels": self._all,
             "event_counts": E, "_event_counts": self._all,
         }
+
+    def _end_step(self, reward, terminated, truncated, info):
+        """The step's observations, episode metrics of the rows that ended and, in SAME_STEP mode,
+        their start over (their last observation in ``info["final_obs"]``); NEXT_STEP mode marks
+        them to start over at the next step."""
+        done = terminated | truncated
+        n_done = int(np.count_nonzero(done))
+        obs = self.env.observe(self.S)
         if n_done:
             idx = np.flatnonzero(done)
-            info["episode_metrics"] = masked(env.episode_metrics_arrays(S, idx), done)
+            info["episode_metrics"] = masked(self._episode_metrics(idx), done)
             info["_episode_metrics"] = done.copy()
-            if self._same_step:  # start the ended rows over now; their last observation goes in info
+            if self._same_step:
                 info["final_obs"], info["_final_obs"] = obs.copy(), done.copy()
-                rngs = self._rngs
-                env.reset_rows(S, idx, [rngs[i] for i in idx.tolist()])
-                obs[idx] = env.observe(S[idx])
+                self._start_over(idx)
+                obs[idx] = self.env.observe(self.S[idx])
                 return obs, reward, terminated, truncated, info
         self._autoreset, self._n_reset = done, n_done
         return obs, reward, terminated, truncated, info
@@ -142,7 +169,7 @@ class SafeAgentVectorEnv(VectorEnv):
         return self._rngs
 
     def __repr__(self) -> str:
-        return f"SafeAgentVectorEnv({type(self.env).__name__}, num_envs={self.num_envs})"
+        return f"{type(self).__name__}({type(self.env).__name__}, num_envs={self.num_envs})"
 
 
 def check_vector_arguments(num_envs: Any, render_mode: Any, autoreset_mode: Any) -> AutoresetMode:
