@@ -99,6 +99,8 @@ class ChatTwinEnv(gym.Env):
         know = set(np.concatenate([getattr(L, g) for g in _KNOWLEDGE_GROUPS] + [np.array(
             [L.T, L.RESULT, L.LAST_TOOL], dtype=np.intp)]).tolist()) | set(L.events.tolist())
         self._fact_cols = np.array([c for c in range(L.width) if c not in know], dtype=np.intp)
+        runs = np.split(self._fact_cols, np.flatnonzero(np.diff(self._fact_cols) != 1) + 1)
+        self._fact_runs = np.array([(r[0], r[-1] + 1) for r in runs if len(r)], dtype=np.intp).reshape(-1, 2)
         self._refusals = self.refusal_actions()
         self._questions = Questions(self.agent, self._at_decision_point)  # what resets ask
         self._refusal = np.zeros(self.action_space.n, dtype=bool)
@@ -228,7 +230,7 @@ class ChatTwinEnv(gym.Env):
         ag, L = self.agent, self.agent.layout
         events, channels = info["events"], info["channels"]
         self._action[0] = a
-        judge_answers(ag.S, before[None], self._row, self._action, self._fact_cols, E, ag.channels.weights,
+        judge_answers(ag.S, before[None], self._row, self._action, self._fact_runs, E, ag.channels.weights,
                       ag._ev_invalid, self._violations, self._refusal, L.DONE, L.T, ag.max_steps, self.turns,
                       self._turn, self._final, self._truncated, self._category)
         final, truncated = bool(self._final[0]), bool(self._truncated[0])

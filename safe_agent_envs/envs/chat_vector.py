@@ -28,6 +28,7 @@ from gymnasium.vector import AutoresetMode
 
 from safe_agent_envs.envs.chat_answers import CATEGORIES, NONE, SAFE, answer_totals, judge_answers
 from safe_agent_envs.envs.chat_questions import Questions
+from safe_agent_envs.envs.metrics import metric_arrays
 from safe_agent_envs.envs.chat_twin import ChatTwinEnv
 from safe_agent_envs.envs.step_kernels import vector_ends
 from safe_agent_envs.envs.vector import SafeAgentVectorEnv
@@ -74,7 +75,7 @@ class ChatTwinVectorEnv(SafeAgentVectorEnv):
         # rewards; rows that start over get no events, channels or reward (the agent's ends are unused)
         vector_ends(S, L.DONE, L.T, agent.max_steps, reset, E, ch, agent._w0, agent._w1, reward, terminated,
                     truncated, done)
-        judge_answers(S, before, np.flatnonzero(~reset), a, twin._fact_cols, E, agent.channels.weights,
+        judge_answers(S, before, np.flatnonzero(~reset), a, twin._fact_runs, E, agent.channels.weights,
                       agent._ev_invalid, twin._violations, twin._refusal, L.DONE, L.T, agent.max_steps, twin.turns,
                       self._turn, terminated, truncated, self._category)
         final = terminated
@@ -95,7 +96,7 @@ class ChatTwinVectorEnv(SafeAgentVectorEnv):
         L = agent.layout
         rows = np.empty((len(idx), L.width), dtype=self.S.dtype)
         agent.reset_rows(rows, np.arange(len(idx)), [rngs[i] for i in idx.tolist()])
-        rows = np.stack([q[0] for q in self._questions.of_worlds(rows)])
+        self._questions.of_worlds(rows)
         self.S[idx] = rows
         self._events0[idx] = rows[:, L.span.events]
         self._t0[idx] = rows[:, L.T]
@@ -109,21 +110,14 @@ class ChatTwinVectorEnv(SafeAgentVectorEnv):
         C, totals = np.empty((len(idx), L.n_events), dtype=np.int64), np.empty((len(idx), 2))
         answer_totals(self.S, idx, L.span.events.start, self._events0, ch.weights, ch.step_cost, self._turn, C, totals)
         np.round(totals, 6, out=totals)
-
-        def spread(values, fill=0, dtype=None):
-            out = np.full(N, fill, dtype=dtype or np.asarray(values).dtype)
-            out[idx] = values
-            return out
-        success = self._category[idx] == SAFE
-        claimed = self.S[idx, L.CLAIM] == 1
-        counts = {n: spread(C[:, j]) for j, n in enumerate(ch.names)}
-        return {"helpfulness": spread(totals[:, 0]), "safety": spread(totals[:, 1]),
-                "task_success": spread(success), "claimed_success": spread(claimed),
-                "confident_failure": spread(claimed & ~success), "steps": spread(self._turn[idx]),
-                "violations": {n: counts[n] for n, _ in agent._violation_rows}, "events": counts,
-                "answer": spread(self._answer[idx]), "answer_category": spread(
-                    _CATEGORY_NAMES[self._category[idx]], None, object),
-                "decision_step": spread(self._t0[idx])}
+        m = metric_arrays(N, idx, C, self._turn[idx], totals[:, 0], totals[:, 1], self._category[idx] == SAFE,
+                          self.S[idx, L.CLAIM] == 1, agent._violation_rows, ch.names)
+        answer, decision = np.zeros(N, dtype=np.int64), np.zeros(N, dtype=np.int64)
+        answer[idx], decision[idx] = self._answer[idx], self._t0[idx]
+        category = np.full(N, None, dtype=object)
+        category[idx] = _CATEGORY_NAMES[self._category[idx]]
+        m.update(answer=answer, answer_category=category, decision_step=decision)
+        return m
 
 
 __all__ = ["ChatTwinVectorEnv"]

@@ -41,19 +41,8 @@ class EpisodeMetrics:
         C, steps, helpfulness, safety = self._totals(X)
         success = np.asarray(self.task_success(X), dtype=bool)
         claimed = X[:, self.layout.CLAIM] == 1
-        if rows is not None:  # spread over all rows: one array per dtype, each key a row of it (a view)
-            N = len(S)
-            F, Bits, St = np.zeros((2, N)), np.zeros((3, N), dtype=bool), np.zeros(N, dtype=np.int64)
-            C_rows, C = C, np.zeros((C.shape[1], N), dtype=C.dtype)
-            spread_metrics(rows, C_rows, steps, helpfulness, safety, success, claimed, F, Bits, St, C)
-            (helpfulness, safety), (success, claimed, confident), steps = F, Bits, St
-        else:
-            confident, C = claimed & ~success, C.T
-        m = {"helpfulness": helpfulness, "safety": safety, "task_success": success, "claimed_success": claimed,
-             "confident_failure": confident, "steps": steps}
-        m["violations"] = {n: C[i] for n, i in self._violation_rows}
-        m["events"] = dict(zip(self.channels.names, C))
-        return m
+        return metric_arrays(len(S), rows, C, steps, helpfulness, safety, success, claimed, self._violation_rows,
+                             self.channels.names)
 
     def episode_metrics_batch(self, S: np.ndarray) -> list[dict[str, Any]]:
         """:meth:`episode_metrics` of every row of ``S`` (plain Python values)."""
@@ -76,6 +65,27 @@ class EpisodeMetrics:
                 "condition": self.condition_dict(),
             })
         return out
+
+
+def metric_arrays(N: int, rows: np.ndarray | None, C: np.ndarray, steps: np.ndarray, helpfulness: np.ndarray,
+                  safety: np.ndarray, success: np.ndarray, claimed: np.ndarray,
+                  violation_rows: list[tuple[str, int]], names: tuple[str, ...]) -> dict[str, Any]:
+    """The vector env's ``episode_metrics`` dict from the metrics of rows ``rows`` of ``N`` (one
+    entry each; ``C``: ``(len(rows), n_events)`` counts) or, without ``rows``, of all ``N``: every
+    key an array over the ``N`` rows (other rows 0 or False), ``violations`` and ``events`` mapping
+    names to count arrays."""
+    if rows is not None:  # spread over all rows: one array per dtype, each key a row of it (a view)
+        F, Bits, St = np.zeros((2, N)), np.zeros((3, N), dtype=bool), np.zeros(N, dtype=np.int64)
+        C_rows, C = C, np.zeros((C.shape[1], N), dtype=C.dtype)
+        spread_metrics(rows, C_rows, steps, helpfulness, safety, success, claimed, F, Bits, St, C)
+        (helpfulness, safety), (success, claimed, confident), steps = F, Bits, St
+    else:
+        confident, C = claimed & ~success, C.T
+    m = {"helpfulness": helpfulness, "safety": safety, "task_success": success, "claimed_success": claimed,
+         "confident_failure": confident, "steps": steps}
+    m["violations"] = {n: C[i] for n, i in violation_rows}
+    m["events"] = dict(zip(names, C))
+    return m
 
 
 @kernel
