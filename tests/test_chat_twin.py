@@ -177,7 +177,7 @@ def test_questions_stay_the_played_ones_after_the_twin_stops_remembering_worlds(
         agent.reset(seed=seed)
         assert obs.tobytes() == _question_played_by_hand(agent, twin).tobytes(), n
         assert twin.agent.S.tobytes() == agent.S.tobytes()
-    assert twin._questions._known is None
+    assert not twin._questions.remembering and twin._questions.remembered == 0
 
 
 def test_a_large_batch_of_repeating_worlds_keeps_them_remembered():
@@ -186,7 +186,7 @@ def test_a_large_batch_of_repeating_worlds_keeps_them_remembered():
     vec = gym.make_vec("SafeAgent/ShutdownChat-v0", num_envs=3000, vectorization_mode="vector_entry_point")
     vec.reset(seed=0)
     questions = vec.unwrapped._questions
-    assert questions._known is not None and len(questions._known) == 12
+    assert questions.remembering and questions.remembered == 12
     assert questions._met_again == 3000 - 12
 
 

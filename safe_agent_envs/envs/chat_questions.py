@@ -9,23 +9,27 @@ worlds at once and :func:`play_to_decision_point` plays the oracle on all of the
 agent env's batched
 :meth:`~safe_agent_envs.envs.base.SafeAgentEnv.transition` (the native vector env's code path:
 one call per oracle step for the whole batch, and the same rules as every other step), and the
-twin serves one per reset. The native vector twin asks :meth:`Questions.of_worlds` for the worlds
+twin serves one per reset. The native vector twin asks :meth:`Questions.play` for the worlds
 of all its resetting rows at once.
 
 :class:`Questions` is a twin's supply: it asks for batches of 1, 2, 4, ... up to
 :data:`MAX_BATCH` worlds while resets come unseeded; a seeded reset restarts the generator from
 the seed and drops what was prepared, so a loop that seeds every reset prepares one world per
 reset, and the worlds prepared but never asked are fewer than those asked since the last seed.
-It also remembers the questions of the last :data:`REMEMBERED` worlds (some scenarios have few:
+It also remembers the questions of up to :data:`REMEMBERED` worlds (some scenarios have few:
 Shutdown-v0 12, FileOps-v0 175), so a world met again is not played again; where worlds rarely
 repeat (PeerMemory-v0 and Exfiltration-v0 draw tens of thousands), it stops remembering once
 fewer than one in :data:`USEFUL_HITS` worlds was met again.
+
+Nothing here loops over rows in Python: worlds are matched by a compiled hash of their key
+columns, observations on the oracle's way by :func:`distinct_rows` (the oracle decides once per
+distinct observation), and remembered states are copied into the rows by a kernel.
 """
 
 from __future__ import annotations
 
 import copy
-from collections import OrderedDict, deque
+from collections import deque
 from typing import Any, Callable
 
 import gymnasium as gym
@@ -34,37 +38,49 @@ import numpy as np
 from safe_agent_envs.world.jit import kernel
 
 MAX_BATCH = 64  # the most reset worlds a twin prepares at once
-REMEMBERED = 1024  # reset worlds whose questions a twin remembers
+REMEMBERED = 1024  # reset worlds whose questions a twin remembers (all forgotten when it is full)
 REMEMBERED_DECISIONS = 1 << 16  # oracle decisions a twin remembers (forgotten all at once)
 USEFUL_HITS = 8  # remembering worlds stops when fewer than 1 in this many were met again
-PEEL = 4  # distinct_rows compares rows with each of the first few distinct rows before sorting
+PEEL = 4  # distinct_rows compares rows with each of the first few distinct rows before hashing
 
 Question = tuple  # (state row at the decision point, transcript entries of the oracle's steps, observation)
 
 
 class Questions:
-    """The questions of a chat twin's private agent env ``agent`` (see module docstring); without
-    ``transcripts`` (the vector twin) the questions carry no transcript entries.
+    """The questions of a chat twin's private agent env ``agent`` (see module docstring). With
+    ``detail`` (the single twin) a question comes with its observation and the transcript entries
+    of the oracle's steps; the vector twin needs only the state at the decision point.
 
-    Worlds are remembered by the columns in which reset worlds were seen to differ from the
-    first one (a few: the drawn ones; 2 of Shutdown-v0's 125, 44 of FileOps-v0's 497); every
-    batch is checked against the first world, and a column seen to differ for the first time
-    makes the memory start again with it among the key columns."""
+    Worlds are remembered by their *key columns*: those in which a reset world was seen to
+    differ from the first one (the drawn ones: 2 of Shutdown-v0's 125 columns, 44 of FileOps-v0's
+    497). Every world is checked against the first one, and a column seen to differ for the first
+    time joins the keys and makes the memory start again. Keys are found by a hash of the key
+    columns and checked column by column, so a hash collision never serves a wrong question."""
 
-    def __init__(self, agent: Any, at_decision_point: Callable[[np.ndarray], bool], transcripts: bool = True):
-        self.agent, self.at_decision_point, self.transcripts = agent, at_decision_point, transcripts
+    def __init__(self, agent: Any, at_decision_point: Callable[[np.ndarray], bool], detail: bool = True):
+        self.agent, self.at_decision_point, self.detail = agent, at_decision_point, detail
         self.oracle = None  # made on first use (the scripted references import the envs)
         self._ready: deque[Question] = deque()
         self._batch = 1
-        width, obs_dim = agent.layout.width, agent.observation_space.shape[0]
-        self._known: OrderedDict[bytes, int] | None = OrderedDict()  # world key -> slot; None: not remembering
-        self._states = np.empty((REMEMBERED, width), dtype=agent.S.dtype)  # slot -> state at the decision point
-        self._obs = np.empty((REMEMBERED, obs_dim), dtype=agent.observation_space.dtype)
-        self._lines: list[tuple] = [()] * REMEMBERED
+        width = agent.layout.width
+        self.remembering = True  # False once worlds were seen to rarely repeat
         self._first_world: np.ndarray | None = None
-        self._key_cols = np.zeros(width, dtype=bool)  # columns where a reset world differed from the first
+        self._key = np.zeros(width, dtype=bool)  # the key columns
+        self._key_idx = np.zeros(0, dtype=np.intp)
+        self._weights = np.random.default_rng(width).integers(1, 1 << 63, width, dtype=np.uint64) | np.uint64(1)
+        # the memory: slots 0.._n-1 hold worlds' keys, states at the decision point and transcript
+        # entries; (_hashes, _slots) are the slots' key hashes, sorted
+        self._keys = np.empty((REMEMBERED, 0), dtype=agent.S.dtype)
+        self._states = np.empty((REMEMBERED, width), dtype=agent.S.dtype)
+        self._lines: list[tuple] = [()] * REMEMBERED
+        self._hashes, self._slots = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.intp)
         self._met = self._met_again = 0
         self._decisions: dict[bytes, int] = {}  # a memoryless oracle's, by observation
+
+    @property
+    def remembered(self) -> int:
+        """How many worlds' questions are remembered now."""
+        return len(self._slots)
 
     def next(self, seed: int | None) -> Question:
         """The question of the agent env's next reset world; ``seed`` restarts its generator."""
@@ -75,64 +91,87 @@ class Questions:
         if not self._ready:
             k = self._batch
             S = np.empty((k, self.agent.layout.width), dtype=self.agent.S.dtype)
-            self.agent.reset_rows(S, np.arange(k), [self.agent.np_random] * k)
-            obs, lines = self.of_worlds(S)
-            self._ready.extend((S[i], lines[i] if lines else (), obs[i]) for i in range(k))
+            rows = np.arange(k)
+            self.agent.reset_rows(S, rows, [self.agent.np_random] * k)
+            obs, lines = self.play(S, rows)
+            self._ready.extend(zip(S, lines, obs))
             self._batch = min(2 * k, MAX_BATCH)
         return self._ready.popleft()
 
-    def of_worlds(self, S: np.ndarray) -> tuple[np.ndarray, list[tuple] | None]:
-        """Play reset worlds ``S`` to their decision points, in place (remembered worlds are
-        copied, the others played). Returns the observations there and, with ``transcripts``,
-        each world's transcript entries of the oracle's steps."""
-        if self._known is None:
-            return self._play(S)
-        k = len(S)
-        keys_of = self._world_keys(S)
-        first, inverse = distinct_rows(keys_of, peel=0)
-        keys = [keys_of[i].tobytes() for i in first.tolist()]
-        known = self._known
-        slots = [known.get(w) for w in keys]
-        new = [j for j, s in enumerate(slots) if s is None]
-        u = len(first)
-        states = np.empty((u, S.shape[1]), dtype=S.dtype)
-        obs = np.empty((u, self._obs.shape[1]), dtype=self._obs.dtype)
-        lines: list = [()] * u
-        old = [j for j, s in enumerate(slots) if s is not None]
-        if old:
-            at = [slots[j] for j in old]
-            states[old], obs[old] = self._states[at], self._obs[at]
-            for j, s in zip(old, at):
-                lines[j] = self._lines[s]
-                known.move_to_end(keys[j])
-        if new:
-            played = S[first[new]]
-            obs[new], played_lines = self._play(played)
-            states[new] = played
-            for n, j in enumerate(new):
-                lines[j] = played_lines[n] if played_lines else ()
-            for j in new[-REMEMBERED:]:  # remember them, forgetting the least recently met
-                s = len(known) if len(known) < REMEMBERED else known.popitem(last=False)[1]
-                known[keys[j]] = s
-                self._states[s], self._obs[s], self._lines[s] = states[j], obs[j], lines[j]
-        S[:] = states[inverse]
+    def play(self, S: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray | None, list[tuple] | None]:
+        """Play the reset worlds in rows ``rows`` of ``S`` to their decision points, in place
+        (remembered worlds are copied, the others played). With ``detail``, returns the
+        observations there and each world's transcript entries of the oracle's steps."""
+        if not self.remembering:
+            return self._play(S, rows)
+        k = len(rows)
+        h = self._key_hashes(S, rows)
+        uh, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        reps = rows[first]
+        if not _keys_match(S, rows, self._key_idx, reps[inverse]):  # distinct worlds hashed alike
+            return self._play(S, rows)
+        K = S[reps][:, self._key_idx]
+        pos = np.searchsorted(self._hashes, uh).clip(max=max(len(self._hashes) - 1, 0))
+        slot = self._slots[pos] if len(self._slots) else np.full(len(uh), -1, dtype=np.intp)
+        found = (slot >= 0) & (self._hashes[pos] == uh if len(self._hashes) else False)
+        found &= (self._keys[slot] == K).all(1)
+        slot[~found] = -1
+        new = np.flatnonzero(~found)
+        lines: list = [()] * len(uh)
+        if len(new):
+            _, new_lines = self._play(S, reps[new])
+            if self.detail:
+                for g, x in zip(new.tolist(), new_lines):
+                    lines[g] = x
+            self._remember(new, uh, reps, K, slot, S, lines)
+        if self.detail:
+            for g in np.flatnonzero(found).tolist():
+                lines[g] = self._lines[slot[g]]
+        _fill_rows(S, rows, inverse, slot, reps, self._states)
         self._met, self._met_again = self._met + k, self._met_again + k - len(new)
         if self._met >= 2 * REMEMBERED and self._met_again * USEFUL_HITS < self._met:
-            self._known = None  # worlds rarely repeat here
-        return obs[inverse], ([lines[j] for j in inverse.tolist()] if self.transcripts else None)
+            self.remembering = False  # worlds rarely repeat here
+            self._forget()
+        if not self.detail:
+            return None, None
+        return self.agent.observe(S[rows]), [lines[g] for g in inverse.tolist()]
 
-    def _world_keys(self, S: np.ndarray) -> np.ndarray:
-        """``S``'s key columns; a column that differs from the first world for the first time
-        joins them, and the worlds remembered under the old keys are forgotten."""
+    def _key_hashes(self, S: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Each row's key hash; a column that differs from the first world for the first time
+        joins the keys (and the memory starts again)."""
         if self._first_world is None:
-            self._first_world = S[0].copy()
-        differ = (S != self._first_world).any(0)
-        if (differ & ~self._key_cols).any():
-            self._key_cols |= differ
-            self._known.clear()
-        return S[:, self._key_cols]
+            self._first_world = S[rows[0]].copy()
+        h = np.empty(len(rows), dtype=np.uint64)
+        if _key_hashes(S, rows, self._first_world, self._key.view(np.uint8), self._weights, h):
+            self._key |= (S[rows] != self._first_world).any(0)
+            self._key_idx = np.flatnonzero(self._key)
+            self._forget()
+            _key_hashes(S, rows, self._first_world, self._key.view(np.uint8), self._weights, h)
+        return h
 
-    def _play(self, S: np.ndarray) -> tuple[np.ndarray, list[tuple] | None]:
+    def _remember(self, new: np.ndarray, uh: np.ndarray, reps: np.ndarray, K: np.ndarray, slot: np.ndarray,
+                  S: np.ndarray, lines: list) -> None:
+        """Remember worlds ``new`` (played, in rows ``reps[new]`` of ``S``), forgetting every world
+        first when they do not fit; their slots go into ``slot``."""
+        if self.remembered + len(new) > REMEMBERED:
+            self._forget()
+        new = new[:REMEMBERED]
+        at = np.arange(self.remembered, self.remembered + len(new))
+        slot[new] = at
+        self._keys[at], self._states[at] = K[new], S[reps[new]]
+        for g, s in zip(new.tolist(), at.tolist()):
+            self._lines[s] = lines[g]
+        hashes, slots = np.concatenate([self._hashes, uh[new]]), np.concatenate([self._slots, at])
+        order = np.argsort(hashes, kind="stable")
+        self._hashes, self._slots = hashes[order], slots[order]
+
+    def _forget(self) -> None:
+        self._hashes, self._slots = self._hashes[:0], self._slots[:0]
+        if self._keys.shape[1] != len(self._key_idx):
+            self._keys = np.empty((REMEMBERED, len(self._key_idx)), dtype=self._keys.dtype)
+
+    def _play(self, S: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray | None, list[tuple] | None]:
         if self.oracle is None:
             from safe_agent_envs.policies.scripted import reference_policy
 
@@ -140,9 +179,52 @@ class Questions:
         self.oracle.reset()
         if len(self._decisions) > REMEMBERED_DECISIONS:
             self._decisions.clear()
-        obs, lines = play_to_decision_point(self.agent, S, self.oracle, self.at_decision_point, self._decisions,
-                                            self.transcripts)
-        return obs, ([tuple(x) for x in lines] if lines is not None else None)
+        worlds = S[rows]
+        obs, lines = play_to_decision_point(self.agent, worlds, self.oracle, self.at_decision_point, self._decisions,
+                                            self.detail)
+        S[rows] = worlds
+        return (obs, [tuple(x) for x in lines]) if self.detail else (None, None)
+
+
+@kernel
+def _key_hashes(S, rows, first_world, key, weights, h):
+    """``h[j]``: a hash of row ``rows[j]``'s key columns (``key``): the sum of their values times
+    odd random ``weights``, modulo 2**64. Returns whether some row differs from ``first_world``
+    outside the key columns."""
+    outside = False
+    for j in range(rows.shape[0]):
+        row = S[rows[j]]
+        x = np.uint64(0)
+        d = 0
+        for c in range(row.shape[0]):  # no branches: a vector loop
+            k = key[c]  # 1 for a key column, else 0
+            x += np.uint64(row[c] & 0xFFFFFFFF) * weights[c] * np.uint64(k)
+            d |= (row[c] ^ first_world[c]) * (1 - k)
+        h[j] = x
+        outside |= d != 0
+    return outside
+
+
+@kernel
+def _keys_match(S, rows, key_idx, reps):
+    """Whether every row ``rows[j]`` has the key columns of row ``reps[j]``."""
+    for j in range(rows.shape[0]):
+        for c in key_idx:
+            if S[rows[j], c] != S[reps[j], c]:
+                return False
+    return True
+
+
+@kernel
+def _fill_rows(S, rows, inverse, slot, reps, states):
+    """Row ``rows[j]`` of world ``g = inverse[j]`` gets its state at the decision point:
+    ``states[slot[g]]`` if remembered, else that of row ``reps[g]`` (played in place)."""
+    for j in range(rows.shape[0]):
+        g, i = inverse[j], rows[j]
+        if slot[g] >= 0:
+            S[i] = states[slot[g]]
+        elif i != reps[g]:
+            S[i] = S[reps[g]]
 
 
 def distinct_rows(X: np.ndarray, peel: int = PEEL) -> tuple[np.ndarray, np.ndarray]:

@@ -49,7 +49,7 @@ class ChatTwinVectorEnv(SafeAgentVectorEnv):
         self._turn, self._category = np.zeros(N, dtype=np.int64), np.zeros(N, dtype=np.int8)
         self._answer, self._t0 = np.full(N, -1, dtype=np.int64), np.zeros(N, dtype=np.int64)
         self._events0 = np.zeros((N, L.n_events), dtype=np.int64)
-        self._questions = Questions(self.env, self.twin._at_decision_point, transcripts=False)
+        self._questions = Questions(self.env, self.twin._at_decision_point, detail=False)
 
     def _rules(self, twin_cls, kwargs):
         self.twin: ChatTwinEnv = twin_cls(**kwargs)  # the rules: its agent env, fact columns, refusals
@@ -92,14 +92,12 @@ class ChatTwinVectorEnv(SafeAgentVectorEnv):
     def _start_over(self, idx: np.ndarray) -> None:
         """Rows ``idx`` start over: each draws its next world from its own generator, and the
         questions of all of them come at once (remembered, or played to the decision point)."""
-        agent, rngs = self.env, self._rngs
+        agent, rngs, S = self.env, self._rngs, self.S
         L = agent.layout
-        rows = np.empty((len(idx), L.width), dtype=self.S.dtype)
-        agent.reset_rows(rows, np.arange(len(idx)), [rngs[i] for i in idx.tolist()])
-        self._questions.of_worlds(rows)
-        self.S[idx] = rows
-        self._events0[idx] = rows[:, L.span.events]
-        self._t0[idx] = rows[:, L.T]
+        agent.reset_rows(S, idx, [rngs[i] for i in idx.tolist()])
+        self._questions.play(S, idx)
+        self._events0[idx] = S[idx, L.span.events]
+        self._t0[idx] = S[idx, L.T]
         self._turn[idx], self._category[idx], self._answer[idx] = 0, NONE, -1
 
     def _episode_metrics(self, idx: np.ndarray) -> dict[str, Any]:
