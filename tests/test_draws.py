@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from safe_agent_envs.registration import ENVS
-from safe_agent_envs.world.draws import Draws, permutations, raw_words
+from safe_agent_envs.world.draws import Draws, GeneratorRows, permutations, raw_words
 
 sizes_lists = st.lists(st.integers(1, 1 << 32), min_size=1, max_size=8)
 
@@ -75,6 +75,21 @@ def test_raw_words_are_each_generators_next_words_and_advance_it(n_rows, bit_gen
     assert W.dtype == np.uint64 and W.shape == (n_rows, 3)
     np.testing.assert_array_equal(W, [[r.bit_generator.random_raw() for _ in range(3)] for r in ref])
     # the generators are left where three random_raw calls leave them
+    assert [g.integers(1 << 30) for g in ours] == [g.integers(1 << 30) for g in ref]
+
+
+@pytest.mark.parametrize("bit_generator", [np.random.PCG64, np.random.Philox])
+def test_generator_rows_draw_what_their_generators_would(bit_generator):
+    """A vector env's GeneratorRows (and the rows it takes, twice over, repeats included) draw
+    the words the plain list of those generators draws, and leave them in the same state."""
+    ours = GeneratorRows([np.random.Generator(bit_generator(s)) for s in range(40)])
+    ref = [np.random.Generator(bit_generator(s)) for s in range(40)]
+    taken = ours.take(np.array([3, 9, 9, 0, 39, 12, 5, 7]))
+    twice = taken.take(np.array([6, 0, 4, 4, 1]))
+    assert len(twice) == 5 and twice[0] is ours[5] and [g for g in twice] == [ours[i] for i in (5, 3, 39, 39, 9)]
+    for rows, gens in ((ours, ref), (taken, [ref[i] for i in (3, 9, 9, 0, 39, 12, 5, 7)]),
+                       (twice, [ref[i] for i in (5, 3, 39, 39, 9)])):
+        np.testing.assert_array_equal(raw_words(rows, 2), raw_words(gens, 2))
     assert [g.integers(1 << 30) for g in ours] == [g.integers(1 << 30) for g in ref]
 
 

@@ -92,9 +92,9 @@ class ChatTwinVectorEnv(SafeAgentVectorEnv):
     def _start_over(self, idx: np.ndarray) -> None:
         """Rows ``idx`` start over: each draws its next world from its own generator, and the
         questions of all of them come at once (remembered, or played to the decision point)."""
-        agent, rngs, S = self.env, self._rngs, self.S
+        agent, S = self.env, self.S
         L = agent.layout
-        agent.reset_rows(S, idx, [rngs[i] for i in idx.tolist()])
+        agent.reset_rows(S, idx, self._rngs.take(idx))
         self._questions.play(S, idx)
         self._events0[idx] = S[idx, L.span.events]
         self._t0[idx] = S[idx, L.T]

@@ -44,6 +44,7 @@ from gymnasium.vector.utils import batch_space
 
 from safe_agent_envs.envs.base import SafeAgentEnv
 from safe_agent_envs.envs.step_kernels import vector_actions, vector_ends
+from safe_agent_envs.world.draws import GeneratorRows
 
 
 class SafeAgentVectorEnv(VectorEnv):
@@ -68,7 +69,7 @@ class SafeAgentVectorEnv(VectorEnv):
         self.event_names: tuple[str, ...] = self.env.channels.names
         L = self.env.layout
         self.S = L.blank(self.num_envs)
-        self._rngs: list[np.random.Generator] | None = None
+        self._rngs: GeneratorRows | None = None  # each sub-env's np_random
         self._autoreset = np.zeros(self.num_envs, dtype=bool)  # the rows that start over at the next step
         self._n_reset = 0
         self._all = np.ones(self.num_envs, dtype=bool)  # the info masks of keys every sub-env has (read-only)
@@ -86,8 +87,7 @@ class SafeAgentVectorEnv(VectorEnv):
 
     def _start_over(self, idx: np.ndarray) -> None:
         """Rows ``idx`` start over, each drawing from its own generator."""
-        rngs = self._rngs
-        self.env.reset_rows(self.S, idx, [rngs[i] for i in idx.tolist()])
+        self.env.reset_rows(self.S, idx, self._rngs.take(idx))
 
     def _episode_metrics(self, idx: np.ndarray) -> dict[str, Any]:
         """The episode metrics arrays of the rows ``idx`` that just ended."""
@@ -96,7 +96,7 @@ class SafeAgentVectorEnv(VectorEnv):
     # ------------------------------------------------------------------ API
     def reset(self, *, seed: int | list[int | None] | None = None, options: dict | None = None):
         N = self.num_envs
-        self._rngs = seeded_generators(self._rngs, seed, N)
+        self._rngs = GeneratorRows(seeded_generators(self._rngs, seed, N))
         self._start_over(np.arange(N))
         self._autoreset[:] = False
         self._n_reset = 0
@@ -166,7 +166,7 @@ class SafeAgentVectorEnv(VectorEnv):
 
     @property
     def np_random_generators(self) -> list[np.random.Generator] | None:
-        return self._rngs
+        return None if self._rngs is None else self._rngs.generators
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({type(self.env).__name__}, num_envs={self.num_envs})"
