@@ -237,6 +237,8 @@ def distinct_rows(X: np.ndarray, peel: int = PEEL) -> tuple[np.ndarray, np.ndarr
     X = np.ascontiguousarray(X)
     words = X.view(np.uint32 if X.dtype.itemsize % 4 == 0 else np.uint8)  # rows compared as words
     k = len(words)
+    if not words.shape[1]:  # rows of nothing are all alike
+        return np.zeros(min(k, 1), dtype=np.intp), np.zeros(k, dtype=np.intp)
     first, inverse = np.empty(min(peel, k), dtype=np.intp), np.empty(k, dtype=np.intp)
     first = first[:_peel_rows(words, first, inverse)]
     left = np.flatnonzero(inverse < 0)
@@ -261,14 +263,13 @@ def _peel_rows(X, first, inverse):
     n = 0
     for i in range(X.shape[0]):
         inverse[i] = -1
+        row = X[i]
         for g in range(n):
-            f = first[g]
-            same = True
-            for c in range(X.shape[1]):
-                if X[i, c] != X[f, c]:
-                    same = False
-                    break
-            if same:
+            rep = X[first[g]]
+            d = row[0] ^ row[0]  # zero of the rows' type (rows are not empty)
+            for c in range(row.shape[0]):  # no early exit: a vector loop
+                d |= row[c] ^ rep[c]
+            if d == 0:
                 inverse[i] = g
                 break
         if inverse[i] < 0 and n < first.shape[0]:
