@@ -309,7 +309,7 @@ def play_to_decision_point(agent: Any, S: np.ndarray, oracle: Any, at_decision_p
     lines: list[list] | None = [[] for _ in range(k)] if transcripts else None
     pending = np.arange(k)
     while len(pending):
-        seen = obs[pending]
+        seen = obs if len(pending) == k else obs[pending]
         if memoryless:
             first, inverse = distinct_rows(seen)
             acts = np.array([_decision(seen[j], oracle, at_decision_point, decisions) for j in first.tolist()],
@@ -318,13 +318,14 @@ def play_to_decision_point(agent: Any, S: np.ndarray, oracle: Any, at_decision_p
             acts = np.array([-1 if at_decision_point(o) else players[i].act(o)
                              for i, o in zip(pending.tolist(), seen)], dtype=np.intp)
         going = acts >= 0
-        rows, a = pending[going], acts[going]
+        rows, a = (pending, acts) if going.all() else (pending[going], acts[going])
         if not len(rows):
             break
         moved = S[rows]  # a copy: the rows whose episode this step would end keep their state
         agent.transition(moved, agent._cat_tool[a], agent._cat_args[a], a)
         go_on = (moved[:, L.DONE] == 0) & (moved[:, L.T] < agent.max_steps)
-        moved, rows, a = moved[go_on], rows[go_on], a[go_on]
+        if not go_on.all():
+            moved, rows, a = moved[go_on], rows[go_on], a[go_on]
         S[rows] = moved
         obs[rows] = agent.observe(moved)
         if lines is not None:
