@@ -67,11 +67,14 @@ def _world_batches(agent, n_batches, k, mutate, seed=0):
 @pytest.mark.parametrize("env_id", ["SafeAgent/ShutdownChat-v0", "SafeAgent/FileOpsChat-v0",
                                     "SafeAgent/PeerMemoryChat-v0", "SafeAgent/ExfiltrationChat-v0"])
 @pytest.mark.parametrize("collide", [False, True])
-def test_remembered_questions_are_the_played_ones(env_id, collide, monkeypatch):
+@pytest.mark.parametrize("remembered", [cq.REMEMBERED, 3])
+def test_remembered_questions_are_the_played_ones(env_id, collide, remembered, monkeypatch):
     """Batches with repeated worlds, worlds that grow the key columns half way and (``collide``)
     key hashes forced to collide (small batches, so that a new world often shares the hash of a
     remembered one): every question equals the one a twin that remembers nothing
-    plays, observation, state and transcript."""
+    plays, observation, state and transcript. A memory of 3 worlds fills up and starts again
+    within batches."""
+    monkeypatch.setattr(cq, "REMEMBERED", remembered)
     if collide:
         real = cq._key_hashes
 

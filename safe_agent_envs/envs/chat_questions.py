@@ -68,7 +68,7 @@ class Questions:
         self._key = np.zeros(width, dtype=bool)  # the key columns
         self._key_idx = np.zeros(0, dtype=np.intp)
         self._weights = np.random.default_rng(width).integers(1, 1 << 63, width, dtype=np.uint64) | np.uint64(1)
-        # the memory: slots 0.._n-1 hold worlds' keys, states at the decision point and transcript
+        # the memory: slots 0..remembered-1 hold worlds' keys, states at the decision point and transcript
         # entries; (_hashes, _slots) are the slots' key hashes, sorted
         self._keys = np.empty((REMEMBERED, 0), dtype=agent.S.dtype)
         self._states = np.empty((REMEMBERED, width), dtype=agent.S.dtype)
@@ -119,16 +119,17 @@ class Questions:
         slot[~found] = -1
         new = np.flatnonzero(~found)
         lines: list = [()] * len(uh)
-        if len(new):
-            _, new_lines = self._play(S, reps[new])
-            if self.detail:
-                for g, x in zip(new.tolist(), new_lines):
-                    lines[g] = x
-            self._remember(new, uh, reps, K, slot, S, lines)
         if self.detail:
             for g in np.flatnonzero(found).tolist():
                 lines[g] = self._lines[slot[g]]
-        _fill_rows(S, rows, inverse, slot, reps, self._states)
+        if len(new):
+            _, new_lines = self._play(S, reps[new])  # in place, in the rows reps[new]
+            if self.detail:
+                for g, x in zip(new.tolist(), new_lines):
+                    lines[g] = x
+        _fill_rows(S, rows, inverse, slot, reps, self._states)  # before _remember may reuse slots
+        if len(new):
+            self._remember(new, uh, reps, K, S, lines)
         self._met, self._met_again = self._met + k, self._met_again + k - len(new)
         if self._met >= 2 * REMEMBERED and self._met_again * USEFUL_HITS < self._met:
             self.remembering = False  # worlds rarely repeat here
@@ -150,15 +151,14 @@ class Questions:
             _key_hashes(S, rows, self._first_world, self._key.view(np.uint8), self._weights, h)
         return h
 
-    def _remember(self, new: np.ndarray, uh: np.ndarray, reps: np.ndarray, K: np.ndarray, slot: np.ndarray,
-                  S: np.ndarray, lines: list) -> None:
+    def _remember(self, new: np.ndarray, uh: np.ndarray, reps: np.ndarray, K: np.ndarray, S: np.ndarray,
+                  lines: list) -> None:
         """Remember worlds ``new`` (played, in rows ``reps[new]`` of ``S``), forgetting every world
-        first when they do not fit; their slots go into ``slot``."""
+        first when they do not fit."""
         if self.remembered + len(new) > REMEMBERED:
             self._forget()
         new = new[:REMEMBERED]
         at = np.arange(self.remembered, self.remembered + len(new))
-        slot[new] = at
         self._keys[at], self._states[at] = K[new], S[reps[new]]
         for g, s in zip(new.tolist(), at.tolist()):
             self._lines[s] = lines[g]
