@@ -106,37 +106,45 @@ class Questions:
             return self._play(S, rows)
         k = len(rows)
         h = self._key_hashes(S, rows)
-        uh, first, inverse = np.unique(h, return_index=True, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        reps = rows[first]
-        if not _keys_match(S, rows, self._key_idx, reps[inverse]):  # distinct worlds hashed alike
-            return self._play(S, rows)
-        K = S[reps][:, self._key_idx]
-        pos = np.searchsorted(self._hashes, uh).clip(max=max(len(self._hashes) - 1, 0))
-        slot = self._slots[pos] if len(self._slots) else np.full(len(uh), -1, dtype=np.intp)
-        found = (slot >= 0) & (self._hashes[pos] == uh if len(self._hashes) else False)
-        found &= (self._keys[slot] == K).all(1)
-        slot[~found] = -1
-        new = np.flatnonzero(~found)
-        lines: list = [()] * len(uh)
-        if self.detail:
-            for g in np.flatnonzero(found).tolist():
-                lines[g] = self._lines[slot[g]]
-        if len(new):
-            _, new_lines = self._play(S, reps[new])  # in place, in the rows reps[new]
-            if self.detail:
-                for g, x in zip(new.tolist(), new_lines):
-                    lines[g] = x
-        _fill_rows(S, rows, inverse, slot, reps, self._states)  # before _remember may reuse slots
-        if len(new):
-            self._remember(new, uh, reps, K, S, lines)
-        self._met, self._met_again = self._met + k, self._met_again + k - len(new)
+        slot = np.full(k, -1, dtype=np.intp)  # each row's remembered world
+        if len(self._hashes):
+            pos = np.searchsorted(self._hashes, h).clip(max=len(self._hashes) - 1)
+            slot = np.where(self._hashes[pos] == h, self._slots[pos], -1)
+        found = _remembered(S, rows, self._key_idx, self._keys, slot)  # keys checked; slot -1 otherwise
+        lines = [self._lines[x] for x in slot.tolist()] if self.detail else None
+        _fill_rows(S, rows, slot, rows, self._states)  # before _remember below may reuse slots
+        n_new = 0
+        if found < k:
+            miss = np.flatnonzero(slot < 0)
+            n_new = self._play_new(S, rows[miss], h[miss], miss, lines)
+        self._met, self._met_again = self._met + k, self._met_again + k - n_new
         if self._met >= 2 * REMEMBERED and self._met_again * USEFUL_HITS < self._met:
             self.remembering = False  # worlds rarely repeat here
             self._forget()
         if not self.detail:
             return None, None
-        return self.agent.observe(S[rows]), [lines[g] for g in inverse.tolist()]
+        return self.agent.observe(S[rows]), lines
+
+    def _play_new(self, S: np.ndarray, rows: np.ndarray, h: np.ndarray, at: np.ndarray, lines: list | None) -> int:
+        """Play the worlds of rows ``rows`` (not remembered; key hashes ``h``) once each and
+        remember them; with ``detail``, their transcript entries go to ``lines[at]``. Returns how
+        many distinct worlds were played."""
+        uh, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        reps = rows[first]
+        if not _keys_match(S, rows, self._key_idx, reps[inverse]):  # distinct worlds hashed alike
+            _, played = self._play(S, rows)
+            for j, x in zip(at.tolist(), played or ()):
+                lines[j] = x
+            return len(rows)
+        keys = S[reps][:, self._key_idx]  # the reset worlds' (the oracle's play may change them)
+        _, played = self._play(S, reps)  # in place, in the rows reps
+        _fill_rows(S, rows, np.full(len(rows), -1, dtype=np.intp), reps[inverse], self._states)
+        if self.detail:
+            for j, g in zip(at.tolist(), inverse.tolist()):
+                lines[j] = played[g]
+        self._remember(uh, keys, S, reps, played)
+        return len(reps)
 
     def _key_hashes(self, S: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Each row's key hash; a column that differs from the first world for the first time
@@ -151,18 +159,19 @@ class Questions:
             _key_hashes(S, rows, self._first_world, self._key.view(np.uint8), self._weights, h)
         return h
 
-    def _remember(self, new: np.ndarray, uh: np.ndarray, reps: np.ndarray, K: np.ndarray, S: np.ndarray,
-                  lines: list) -> None:
-        """Remember worlds ``new`` (played, in rows ``reps[new]`` of ``S``), forgetting every world
-        first when they do not fit."""
-        if self.remembered + len(new) > REMEMBERED:
+    def _remember(self, uh: np.ndarray, keys: np.ndarray, S: np.ndarray, reps: np.ndarray,
+                  lines: list | None) -> None:
+        """Remember the worlds of key hashes ``uh`` (distinct) and key columns ``keys``, played in
+        rows ``reps`` of ``S``, forgetting every world first when they do not fit."""
+        if self.remembered + len(uh) > REMEMBERED:
             self._forget()
-        new = new[:REMEMBERED]
-        at = np.arange(self.remembered, self.remembered + len(new))
-        self._keys[at], self._states[at] = K[new], S[reps[new]]
-        for g, s in zip(new.tolist(), at.tolist()):
-            self._lines[s] = lines[g]
-        hashes, slots = np.concatenate([self._hashes, uh[new]]), np.concatenate([self._slots, at])
+        uh, keys, reps = uh[:REMEMBERED], keys[:REMEMBERED], reps[:REMEMBERED]
+        at = np.arange(self.remembered, self.remembered + len(uh))
+        self._keys[at], self._states[at] = keys, S[reps]
+        if lines is not None:
+            for s, x in zip(at.tolist(), lines):
+                self._lines[s] = x
+        hashes, slots = np.concatenate([self._hashes, uh]), np.concatenate([self._slots, at])
         order = np.argsort(hashes, kind="stable")
         self._hashes, self._slots = hashes[order], slots[order]
 
@@ -206,6 +215,24 @@ def _key_hashes(S, rows, first_world, key, weights, h):
 
 
 @kernel
+def _remembered(S, rows, key_idx, keys, slot):
+    """Row ``rows[j]`` is the world of slot ``slot[j]`` if its key columns are ``keys[slot[j]]``;
+    otherwise ``slot[j]`` becomes -1. Returns how many rows were remembered worlds."""
+    found = 0
+    for j in range(rows.shape[0]):
+        s = slot[j]
+        if s < 0:
+            continue
+        for c in range(key_idx.shape[0]):
+            if S[rows[j], key_idx[c]] != keys[s, c]:
+                slot[j] = -1
+                break
+        if slot[j] >= 0:
+            found += 1
+    return found
+
+
+@kernel
 def _keys_match(S, rows, key_idx, reps):
     """Whether every row ``rows[j]`` has the key columns of row ``reps[j]``."""
     for j in range(rows.shape[0]):
@@ -216,15 +243,15 @@ def _keys_match(S, rows, key_idx, reps):
 
 
 @kernel
-def _fill_rows(S, rows, inverse, slot, reps, states):
-    """Row ``rows[j]`` of world ``g = inverse[j]`` gets its state at the decision point:
-    ``states[slot[g]]`` if remembered, else that of row ``reps[g]`` (played in place)."""
+def _fill_rows(S, rows, slot, source, states):
+    """Row ``rows[j]`` gets ``states[slot[j]]`` (a remembered world's state at the decision
+    point) or, where ``slot[j]`` is -1, row ``source[j]`` of ``S`` (a world played in place)."""
     for j in range(rows.shape[0]):
-        g, i = inverse[j], rows[j]
-        if slot[g] >= 0:
-            S[i] = states[slot[g]]
-        elif i != reps[g]:
-            S[i] = S[reps[g]]
+        i = rows[j]
+        if slot[j] >= 0:
+            S[i] = states[slot[j]]
+        elif source[j] != i:
+            S[i] = S[source[j]]
 
 
 def distinct_rows(X: np.ndarray, peel: int = PEEL) -> tuple[np.ndarray, np.ndarray]:
