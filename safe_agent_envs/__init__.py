@@ -9,7 +9,7 @@ from safe_agent_envs.channels import CHANNELS, EventSpec
 from safe_agent_envs.conditions import Conditions
 from safe_agent_envs.registration import env_ids, register_envs
 
-__version__ = "0.1.0"
+__version__ = "0.2.2"
 __all__ = ["CHANNELS", "Conditions", "EventSpec", "env_ids", "register_envs", "__version__"]
 
 register_envs()
