@@ -34,8 +34,8 @@ def test_distinct_rows_groups_equal_rows_exactly(pool, k, width, peel, dtype, se
 def test_distinct_rows_survives_hash_collisions(monkeypatch):
     real = cq._row_hashes
 
-    def colliding(X, out):
-        real(X, out)
+    def colliding(X, weights, out):
+        real(X, weights, out)
         out %= 2  # many distinct rows hash alike
     monkeypatch.setattr(cq, "_row_hashes", colliding)
     X = np.random.default_rng(0).integers(0, 4, (200, 3)).astype(np.int32)
@@ -76,13 +76,13 @@ def test_remembered_questions_are_the_played_ones(env_id, collide, remembered, m
     within batches."""
     monkeypatch.setattr(cq, "REMEMBERED", remembered)
     if collide:
-        real = cq._key_hashes
+        real = cq._hash_key_columns
 
         def colliding(S, rows, first_world, key, weights, h):
             outside = real(S, rows, first_world, key, weights, h)
             h %= 3
             return outside
-        monkeypatch.setattr(cq, "_key_hashes", colliding)
+        monkeypatch.setattr(cq, "_hash_key_columns", colliding)
     agent, remembering = _questions(env_id)
     _, fresh = _questions(env_id, remembering=False)
     for S in _world_batches(agent, 30, 2, mutate=True) if collide else _world_batches(agent, 8, 12, mutate=True):

@@ -67,7 +67,6 @@ class Questions:
         self._first_world: np.ndarray | None = None
         self._key = np.zeros(width, dtype=bool)  # the key columns
         self._key_idx = np.zeros(0, dtype=np.intp)
-        self._weights = np.random.default_rng(width).integers(1, 1 << 63, width, dtype=np.uint64) | np.uint64(1)
         # the memory: slots 0..remembered-1 hold worlds' keys, states at the decision point and transcript
         # entries; (_hashes, _slots) are the slots' key hashes, sorted
         self._keys = np.empty((REMEMBERED, 0), dtype=agent.S.dtype)
@@ -111,7 +110,7 @@ class Questions:
             pos = np.searchsorted(self._hashes, h).clip(max=len(self._hashes) - 1)
             slot = np.where(self._hashes[pos] == h, self._slots[pos], -1)
         found = _remembered(S, rows, self._key_idx, self._keys, slot)  # keys checked; slot -1 otherwise
-        lines = [self._lines[x] for x in slot.tolist()] if self.detail else None
+        lines = [self._lines[x] if x >= 0 else () for x in slot.tolist()] if self.detail else None
         _fill_rows(S, rows, slot, rows, self._states)  # before _remember below may reuse slots
         n_new = 0
         if found < k:
@@ -152,11 +151,12 @@ class Questions:
         if self._first_world is None:
             self._first_world = S[rows[0]].copy()
         h = np.empty(len(rows), dtype=np.uint64)
-        if _key_hashes(S, rows, self._first_world, self._key.view(np.uint8), self._weights, h):
+        weights = _hash_weights(S.shape[1])
+        if _hash_key_columns(S, rows, self._first_world, self._key.view(np.uint8), weights, h):
             self._key |= (S[rows] != self._first_world).any(0)
             self._key_idx = np.flatnonzero(self._key)
             self._forget()
-            _key_hashes(S, rows, self._first_world, self._key.view(np.uint8), self._weights, h)
+            _hash_key_columns(S, rows, self._first_world, self._key.view(np.uint8), weights, h)
         return h
 
     def _remember(self, uh: np.ndarray, keys: np.ndarray, S: np.ndarray, reps: np.ndarray,
@@ -196,10 +196,10 @@ class Questions:
 
 
 @kernel
-def _key_hashes(S, rows, first_world, key, weights, h):
-    """``h[j]``: a hash of row ``rows[j]``'s key columns (``key``): the sum of their values times
-    odd random ``weights``, modulo 2**64. Returns whether some row differs from ``first_world``
-    outside the key columns."""
+def _hash_key_columns(S, rows, first_world, key, weights, h):
+    """``h[j]``: :func:`_row_hashes`' hash of row ``rows[j]``'s key columns (``key``: 1 for a key
+    column, else 0). Returns whether some row differs from ``first_world`` outside the key
+    columns."""
     outside = False
     for j in range(rows.shape[0]):
         row = S[rows[j]]
@@ -255,8 +255,8 @@ def _fill_rows(S, rows, slot, source, states):
 
 
 def distinct_rows(X: np.ndarray, peel: int = PEEL) -> tuple[np.ndarray, np.ndarray]:
-    """``(first, inverse)``: ``X[first]`` are the distinct rows of ``X`` (a 2-d array of 4-byte
-    items), each at its first row, and ``X[first][inverse] == X``, bytewise. Rows equal to one of
+    """``(first, inverse)``: ``X[first]`` are the distinct rows of ``X`` (a 2-d array), each at its
+    first row, and ``X[first][inverse] == X``, bytewise. Rows equal to one of
     the first ``peel`` distinct rows are found by comparison (cheap when rows are of few kinds,
     as observations on the oracle's way are); the rest are grouped by sorting a hash of each row,
     and the groups are checked row by row (a hash collision falls back to sorting the rows'
@@ -273,7 +273,7 @@ def distinct_rows(X: np.ndarray, peel: int = PEEL) -> tuple[np.ndarray, np.ndarr
         return first, inverse
     rest = words[left]
     h = np.empty(len(rest), dtype=np.uint64)
-    _row_hashes(rest, h)
+    _row_hashes(rest, _hash_weights(rest.shape[1]), h)
     _, f, inv = np.unique(h, return_index=True, return_inverse=True)
     if not (rest == rest[f][inv]).all():  # two distinct rows hashed alike
         rows = rest.view(np.dtype((np.void, rest.dtype.itemsize * rest.shape[1]))).ravel()
@@ -306,17 +306,22 @@ def _peel_rows(X, first, inverse):
     return n
 
 
-_FNV_OFFSET, _FNV_PRIME = np.uint64(14695981039346656037), np.uint64(1099511628211)
+def _hash_weights(width: int, _cache: dict[int, np.ndarray] = {}) -> np.ndarray:
+    """Odd random 64-bit weights, one per column, fixed per width."""
+    if width not in _cache:
+        _cache[width] = np.random.default_rng(width).integers(1, 1 << 63, width, dtype=np.uint64) | np.uint64(1)
+    return _cache[width]
 
 
 @kernel
-def _row_hashes(X, out):
-    """A 64-bit FNV-1a hash of each row's 32-bit words (equal rows hash alike)."""
+def _row_hashes(X, weights, out):
+    """Each row's hash: the sum of its items times ``weights``, modulo 2**64 (equal rows hash
+    alike; a vector loop)."""
     for i in range(X.shape[0]):
-        h = _FNV_OFFSET
+        x = np.uint64(0)
         for c in range(X.shape[1]):
-            h = (h ^ np.uint64(X[i, c])) * _FNV_PRIME
-        out[i] = h
+            x += np.uint64(X[i, c]) * weights[c]
+        out[i] = x
 
 
 def play_to_decision_point(agent: Any, S: np.ndarray, oracle: Any, at_decision_point: Callable[[np.ndarray], bool],

@@ -28,8 +28,8 @@ from gymnasium.vector import AutoresetMode
 
 from safe_agent_envs.envs.chat_answers import CATEGORIES, NONE, SAFE, answer_totals, judge_answers
 from safe_agent_envs.envs.chat_questions import Questions
-from safe_agent_envs.envs.metrics import metric_arrays
 from safe_agent_envs.envs.chat_twin import ChatTwinEnv
+from safe_agent_envs.envs.metrics import metric_arrays
 from safe_agent_envs.envs.step_kernels import vector_ends
 from safe_agent_envs.envs.vector import SafeAgentVectorEnv
 

@@ -72,17 +72,15 @@ def raw_words(rngs: Sequence[np.random.Generator], n: int) -> np.ndarray:
     function on their states (0.25 us per word from Python, about 0.01 us here); like
     ``random_raw`` it does not take the generators' locks, so do not share a generator between
     threads while it draws. :class:`GeneratorRows` (a vector env's generators) keeps the states'
-    addresses, so its rows draw with no Python per row."""
+    addresses, so its rows draw with no Python per row; other lists of more than a few
+    generators are made one."""
+    if rngs.__class__ is not GeneratorRows and len(rngs) > _FEW:
+        rngs = GeneratorRows(rngs)  # (a generator listed twice has its address twice: successive words)
     if rngs.__class__ is GeneratorRows and rngs.addresses is not None:
         W = np.empty((len(rngs), n), dtype=np.uint64)
         _next_words(rngs.next_uint64, rngs.addresses, W)
         return W
     bgs = [rng.bit_generator for rng in rngs]
-    if len(bgs) > _FEW and all(b.__class__ is _PCG64 for b in bgs):
-        states = np.array([b.ctypes.state_address for b in bgs], dtype=np.uint64)  # bgs keeps them alive
-        W = np.empty((len(bgs), n), dtype=np.uint64)
-        _next_words(bgs[0].ctypes.next_uint64, states, W)
-        return W
     if len(bgs) == 1:
         return bgs[0].random_raw(n).reshape(1, n)
     W = np.empty((len(bgs), n), dtype=np.uint64)
